@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    path("", include("measures.urls")),
+    path("", include("pilots.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "catalogue.views.bad_request"
+handler404 = "catalogue.views.page_not_found"
+handler500 = "catalogue.views.server_error"

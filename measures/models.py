@@ -1,0 +1,272 @@
+"""Source documents and what they contain, kept as written.
+
+Every text field marked "verbatim" holds an exact slice of the seed file; tests compare them with
+``fixtures/sources``. Facts from outside the seeds carry a ``basis``.
+"""
+from django.db import models
+from django.urls import reverse
+
+
+class Script(models.TextChoices):
+    SIMPLIFIED = "hans", "简体"
+    TRADITIONAL = "hant", "繁體"
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Document(models.Model):
+    slug = models.SlugField(unique=True)
+    position = models.PositiveIntegerField(help_text="Order of documents in the catalogue.")
+    title = models.CharField(max_length=200, help_text="Verbatim.")
+    issuer = models.CharField(max_length=100, blank=True, help_text="Verbatim; blank when the source does not say.")
+    number = models.CharField(max_length=50, blank=True, help_text="文号, verbatim; blank when the source does not give it.")
+    date = models.DateField(null=True, blank=True, help_text="Date the source gives; empty when it gives none.")
+    date_as_written = models.CharField(max_length=30, blank=True)
+    script = models.CharField(max_length=4, choices=Script.choices)
+    source_file = models.CharField(max_length=100, help_text="File under fixtures/sources.")
+    context = models.TextField(blank=True, help_text="Verbatim text around the document in its source (a news item's lead).")
+    addressees = models.TextField(blank=True, help_text="Verbatim.")
+    opening = models.TextField(blank=True, help_text="Verbatim.")
+    term = models.CharField(max_length=50, blank=True, help_text="How long it runs, verbatim.")
+    attachments = models.TextField(blank=True, help_text="Verbatim list of attachments.")
+    publication = models.CharField(max_length=50, blank=True, help_text="Verbatim, e.g. (此件公開發布).")
+    note = models.TextField(blank=True, help_text="Curator's note on what the source does and does not contain, with its basis.")
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("measures:document", args=[self.slug])
+
+
+class DocumentPartManager(models.Manager):
+    def get_by_natural_key(self, document_slug, number):
+        return self.get(document__slug=document_slug, number=number)
+
+
+class Provision(models.Model):
+    """A numbered point of a document's own text (一、同意……), kept as text."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="provisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField(help_text="Verbatim, numeral included.")
+
+    objects = DocumentPartManager()
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="unique_provision_number")]
+
+    def __str__(self):
+        return self.text[:30]
+
+    def natural_key(self):
+        return (self.document.slug, self.number)
+
+    natural_key.dependencies = ["measures.document"]
+
+
+class CategoryManager(models.Manager):
+    def get_by_natural_key(self, document_slug, ordinal):
+        return self.get(document__slug=document_slug, ordinal=ordinal)
+
+
+class Category(models.Model):
+    """A numbered section of a list (一、知识产权保护方面（共5项）) and the count it declares."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="categories")
+    slug = models.SlugField(unique=True)
+    ordinal = models.PositiveIntegerField()
+    numeral = models.CharField(max_length=4, help_text="Verbatim (一, 二 …).")
+    name = models.CharField(max_length=100, help_text="Verbatim, without numeral and count.")
+    heading = models.CharField(max_length=120, help_text="The whole heading, verbatim.")
+    declared_count = models.PositiveIntegerField(help_text="How many measures the heading declares.")
+    first_number = models.PositiveIntegerField(
+        help_text="First measure number the section covers, from the list's running numbering."
+    )
+
+    objects = CategoryManager()
+
+    class Meta:
+        ordering = ["document", "ordinal"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(fields=["document", "ordinal"], name="unique_category_ordinal")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.document.slug, self.ordinal)
+
+    natural_key.dependencies = ["measures.document"]
+
+    def get_absolute_url(self):
+        return reverse("measures:category", args=[self.slug])
+
+    @property
+    def declared_numbers(self):
+        return range(self.first_number, self.first_number + self.declared_count)
+
+    @property
+    def last_number(self):
+        return self.first_number + self.declared_count - 1
+
+
+class Department(models.Model):
+    """A guiding body as the list names it, with the names users type for it."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True, help_text="As the source names it.")
+    full_name = models.CharField(max_length=100)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names users type (发改委).")
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors",
+        help_text="The body that took over its duties, if it was merged or dissolved.",
+    )
+    history = models.TextField(blank=True, help_text="What happened to it, if it changed.")
+    basis = models.TextField(help_text="Source of the full name, aliases and history.")
+    position = models.PositiveIntegerField(default=0)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("measures:department", args=[self.slug])
+
+    @property
+    def names(self):
+        """Every name the department answers to, its own first."""
+        seen = []
+        for name in [self.name, self.full_name, *self.aliases]:
+            if name and name not in seen:
+                seen.append(name)
+        return seen
+
+
+class Scope(models.TextChoices):
+    NATIONWIDE = "nationwide", "全国"
+    PROGRAMME = "programme", "试验区域"
+    REGION = "region", "试点地区"
+
+
+class MeasureQuerySet(models.QuerySet):
+    def in_source_order(self):
+        return self.order_by("document__position", "position")
+
+    def with_related(self):
+        return self.select_related(
+            "document", "category", "region", "region__programme", "scope_programme"
+        ).prefetch_related("departments", "scope_programme__regions")
+
+    def nationwide(self):
+        return self.filter(scope=Scope.NATIONWIDE)
+
+    def for_regions(self, regions):
+        """Measures scoped to any of ``regions``, directly or through their programme."""
+        regions = list(regions)
+        programme_ids = {r.programme_id for r in regions}
+        return self.filter(
+            models.Q(scope=Scope.REGION, region__in=regions)
+            | models.Q(scope=Scope.PROGRAMME, scope_programme_id__in=programme_ids)
+        )
+
+
+class MeasureManager(models.Manager.from_queryset(MeasureQuerySet)):
+    def get_by_natural_key(self, document_slug, position):
+        return self.get(document__slug=document_slug, position=position)
+
+
+class Measure(models.Model):
+    """A numbered measure of a list, or one task of a pilot region."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="measures")
+    position = models.PositiveIntegerField(help_text="Order within its document, as in the source.")
+    number = models.PositiveIntegerField(null=True, blank=True, help_text="Its number in the source list, if it has one.")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="measures")
+    region = models.ForeignKey(
+        "pilots.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
+        help_text="For a pilot region's task: the region whose paragraph it comes from.",
+    )
+    title = models.TextField(help_text="Verbatim: the measure's name, or the task's heading sentence.")
+    text = models.TextField(blank=True, help_text="Verbatim; empty when the source gives only a heading.")
+    separator = models.CharField(
+        max_length=10, blank=True,
+        help_text="White space that follows the item in its source paragraph, so tasks rejoin exactly.",
+    )
+    departments = models.ManyToManyField(Department, blank=True, related_name="measures")
+    departments_as_written = models.CharField(max_length=300, blank=True, help_text="Verbatim.")
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_as_written = models.CharField(max_length=50, blank=True, help_text="Verbatim (全国, 8个改革试验区域).")
+    scope_programme = models.ForeignKey(
+        "pilots.Programme", null=True, blank=True, on_delete=models.PROTECT, related_name="measures",
+        help_text="When the scope is a programme's areas: which programme.",
+    )
+
+    objects = MeasureManager()
+
+    class Meta:
+        ordering = ["document__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="unique_measure_position"),
+            models.CheckConstraint(
+                condition=~models.Q(scope="region") | models.Q(region__isnull=False),
+                name="region_scope_has_region",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(scope="programme") | models.Q(scope_programme__isnull=False),
+                name="programme_scope_has_programme",
+            ),
+        ]
+        indexes = [models.Index(fields=["scope"]), models.Index(fields=["number"])]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.document.slug, self.position)
+
+    natural_key.dependencies = ["measures.document", "measures.category", "measures.department", "pilots.region"]
+
+    def get_absolute_url(self):
+        return reverse("measures:detail", args=[self.pk])
+
+    @property
+    def ordered_departments(self):
+        """Departments in the order the source lists them."""
+        order = self.departments_as_written
+        return sorted(self.departments.all(), key=lambda d: (order.find(d.name) % 10_000, d.position))
+
+    @property
+    def scope_regions(self):
+        if self.scope == Scope.REGION:
+            return [self.region]
+        if self.scope == Scope.PROGRAMME:
+            return list(self.scope_programme.regions.all())
+        return []
+
+    @property
+    def scope_label(self):
+        if self.scope == Scope.REGION:
+            return self.region.name
+        if self.scope == Scope.PROGRAMME:
+            return f"{self.scope_as_written}（{self.scope_programme.name}）"
+        return self.scope_as_written or self.get_scope_display()

@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+
+from catalogue.pagination import paginate
+
+from .filters import MeasureFilterSet
+from .models import Category, Department, Document, Measure
+from .selectors import facet_counts, gaps_between, source_gaps
+
+
+def measure_list(request):
+    queryset = Measure.objects.with_related().in_source_order()
+    filterset = MeasureFilterSet(request.GET, queryset=queryset)
+    if not filterset.is_valid():
+        return render(request, "measures/measure_list.html", {
+            "filter": filterset, "error": filterset.error_message(),
+        }, status=400)
+    page = paginate(request, filterset.qs, settings.MEASURES_PAGE_SIZE)
+    gaps = source_gaps()
+    rows, previous = [], None
+    for measure in page.object_list:
+        if previous is not None and previous.document_id == measure.document_id and measure.number:
+            rows += [("gap", g) for g in gaps_between(gaps, measure.document_id, previous.number, measure.number)]
+        rows.append(("measure", measure))
+        previous = measure
+    category = filterset.form.cleaned_data.get("category")
+    return render(request, "measures/measure_list.html", {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "facets": facet_counts(request.GET, Measure.objects.all()),
+        "category_gaps": [g for g in gaps if g.category == category],
+    })
+
+
+def measure_detail(request, pk):
+    measure = get_object_or_404(Measure.objects.with_related(), pk=pk)
+    siblings = Measure.objects.filter(document=measure.document).only("pk", "title", "number", "position")
+    previous = siblings.filter(position__lt=measure.position).order_by("-position").first()
+    following = siblings.filter(position__gt=measure.position).order_by("position").first()
+    gaps = source_gaps([measure.document])
+    doc = measure.document_id
+    return render(request, "measures/measure_detail.html", {
+        "measure": measure,
+        "previous": previous,
+        "next": following,
+        "gaps_before": gaps_between(gaps, doc, previous.number, measure.number) if previous and measure.number else [],
+        "gaps_after": gaps_between(gaps, doc, measure.number, following.number) if following and measure.number else [],
+    })
+
+
+def document_detail(request, slug):
+    document = get_object_or_404(Document, slug=slug)
+    measures = list(document.measures.with_related().in_source_order())
+    sections = []
+    if document.categories.exists():
+        gaps = source_gaps([document])
+        for category in document.categories.all():
+            sections.append({
+                "category": category,
+                "measures": [m for m in measures if m.category_id == category.pk],
+                "gaps": [g for g in gaps if g.category == category],
+            })
+    regions = []
+    for measure in measures:
+        if measure.region_id:
+            if not regions or regions[-1]["region"].pk != measure.region_id:
+                regions.append({"region": measure.region, "measures": []})
+            regions[-1]["measures"].append(measure)
+    return render(request, "measures/document_detail.html", {
+        "document": document, "sections": sections, "regions": regions,
+        "provisions": document.provisions.all(),
+    })
+
+
+def category_detail(request, slug):
+    category = get_object_or_404(Category.objects.select_related("document"), slug=slug)
+    return render(request, "measures/category_detail.html", {
+        "category": category,
+        "measures": category.measures.with_related().in_source_order(),
+        "gaps": [g for g in source_gaps([category.document]) if g.category == category],
+    })
+
+
+def department_list(request):
+    return render(request, "measures/department_list.html", {
+        "departments": Department.objects.select_related("successor").prefetch_related("measures"),
+    })
+
+
+def department_detail(request, slug):
+    department = get_object_or_404(Department.objects.select_related("successor"), slug=slug)
+    return render(request, "measures/department_detail.html", {
+        "department": department,
+        "measures": department.measures.with_related().in_source_order(),
+        "predecessors": department.predecessors.all(),
+    })
