@@ -11,6 +11,8 @@ def paginate(request, object_list, per_page):
     raw = request.GET.get("page", "1")
     if len(raw) > MAX_PAGE_DIGITS:
         raise Http404(_("没有这一页。"))
+    if raw.lstrip("-").isdigit() and int(raw) < 1:
+        raise BadRequest(_("页码必须是正整数。"))
     try:
         return Paginator(object_list, per_page).page(raw)
     except PageNotAnInteger:

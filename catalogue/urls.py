@@ -1,13 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from measures import api as measures_api
+
+from . import api_schema, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("", include("measures.urls")),
     path("", include("pilots.urls")),
+    path("api/measures/", measures_api.measures, name="api-measures"),
+    path("api/schema/", api_schema.schema, name="api-schema"),
     path("admin/", admin.site.urls),
 ]
 

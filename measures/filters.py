@@ -3,12 +3,36 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.search import QueryError
 from pilots.models import Region
 
+from . import search
 from .models import Category, Department, Document, Measure, Scope
 
 
+class SearchQueryField(forms.CharField):
+    """Cleans to a parsed query (or None when blank); a query we will not run is a form error."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("strip", True)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return search.parse_query(value)
+        except QueryError as exc:
+            raise forms.ValidationError(str(exc), code="query") from exc
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchQueryField
+
+
 class MeasureFilterSet(django_filters.FilterSet):
+    q = SearchFilter(method="filter_search", label=_("搜索"))
     document = django_filters.ModelChoiceFilter(
         queryset=Document.objects.all(), to_field_name="slug", label=_("文件"),
         error_messages={"invalid_choice": _("没有这个文件：%(value)s")},
@@ -18,7 +42,7 @@ class MeasureFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": _("没有这个类别：%(value)s")},
     )
     department = django_filters.ModelMultipleChoiceFilter(
-        queryset=Department.objects.all(), to_field_name="slug", field_name="departments__slug",
+        queryset=Department.objects.all(), to_field_name="slug", method="filter_departments",
         label=_("指导部门"), widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("没有这个指导部门：%(value)s"), "invalid_list": _("指导部门参数无效")},
     )
@@ -33,17 +57,25 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Measure
-        fields = ["document", "category", "department", "scope", "region"]
+        fields = ["q", "document", "category", "department", "scope", "region"]
+
+    def filter_search(self, queryset, name, parsed):
+        return search.matching(queryset, parsed)
 
     def filter_region(self, queryset, name, region):
         return queryset.for_regions([region])
 
-    def filter_queryset(self, queryset):
-        # Several departments match any of them; the join can repeat a measure.
-        queryset = super().filter_queryset(queryset)
-        if len(self.form.cleaned_data.get("department") or []) > 1:
-            queryset = queryset.distinct()
-        return queryset
+    def filter_departments(self, queryset, name, departments):
+        if not departments:  # django-filter passes an empty queryset through a method filter
+            return queryset
+        # Any of them; a subquery rather than a join, so no measure is listed twice.
+        links = Measure.departments.through.objects.filter(department__in=departments)
+        return queryset.filter(pk__in=links.values("measure_id"))
+
+    @property
+    def search_query(self):
+        """The parsed ``q``, once the form is valid (None when there is no search)."""
+        return self.form.cleaned_data.get("q") if self.is_valid() else None
 
     def error_message(self):
         """The form's errors as one sentence for the user."""

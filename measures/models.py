@@ -3,6 +3,7 @@
 Every text field marked "verbatim" holds an exact slice of the seed file; tests compare them with
 ``fixtures/sources``. Facts from outside the seeds carry a ``basis``.
 """
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
@@ -168,12 +169,15 @@ class Scope(models.TextChoices):
     REGION = "region", "试点地区"
 
 
+SEARCH_COLUMNS = ("search_plain", "search_tokens", "title_plain", "search_vector")
+
+
 class MeasureQuerySet(models.QuerySet):
     def in_source_order(self):
         return self.order_by("document__position", "position")
 
     def with_related(self):
-        return self.select_related(
+        return self.defer(*SEARCH_COLUMNS).select_related(
             "document", "category", "region", "region__programme", "scope_programme"
         ).prefetch_related("departments", "scope_programme__regions")
 
@@ -220,6 +224,13 @@ class Measure(models.Model):
         "pilots.Programme", null=True, blank=True, on_delete=models.PROTECT, related_name="measures",
         help_text="When the scope is a programme's areas: which programme.",
     )
+    # Written by services.index_measures, never by hand: the normalised (Simplified, lowercase)
+    # searchable text, its jieba tokens, and the normalised title. The database derives its
+    # full-text index from search_tokens (a tsvector on PostgreSQL, FTS5 on SQLite).
+    search_plain = models.TextField(blank=True, editable=False)
+    search_tokens = models.TextField(blank=True, editable=False)
+    title_plain = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = MeasureManager()
 

@@ -279,5 +279,57 @@ def write_fixtures(*, path=None):
 
 @transaction.atomic
 def load_catalogue(*, verbosity=0):
-    """Load (or reload) the committed fixtures; natural keys make a second load a no-op."""
+    """Load (or reload) the committed fixtures; natural keys make a second load a no-op.
+    (Our ``loaddata`` rebuilds the search index after loading.)"""
     call_command("loaddata", FIXTURE_NAME, verbosity=verbosity)
+
+
+# --- search index ----------------------------------------------------------------------------
+
+def index_measures(pks=None, *, batch_size=1000):
+    """Recompute the searchable text of measures (all, or those in ``pks``); the database derives
+    its full-text index from it. A partial index with a changed dictionary widens to all."""
+    from catalogue.models import SearchIndexState
+
+    from . import search
+    from .models import Measure
+
+    segmenter = search.get_segmenter()
+    state = search.index_state()
+    if pks is not None and (state is None or state.dictionary_version != segmenter.version):
+        pks = None
+    queryset = Measure.objects.select_related("category", "region", "scope_programme").prefetch_related(
+        "departments__successor", "scope_programme__regions"
+    ).order_by("pk")
+    if pks is not None:
+        queryset = queryset.filter(pk__in=list(pks))
+    count, batch = 0, []
+    with transaction.atomic():
+        for measure in queryset.iterator(chunk_size=batch_size):
+            for field, value in search.index_values(measure, segmenter).items():
+                setattr(measure, field, value)
+            batch.append(measure)
+            if len(batch) >= batch_size:
+                Measure.objects.bulk_update(batch, ["search_plain", "search_tokens", "title_plain"])
+                count += len(batch)
+                batch = []
+        if batch:
+            Measure.objects.bulk_update(batch, ["search_plain", "search_tokens", "title_plain"])
+            count += len(batch)
+        SearchIndexState.objects.update_or_create(
+            name=search.INDEX_NAME,
+            defaults={"dictionary_version": segmenter.version, "rows": Measure.objects.count()},
+        )
+    return count
+
+
+def rebuild_search_index():
+    """Dictionary from the current data, schema checked, every measure reindexed."""
+    from catalogue.search import backend_for
+
+    from . import search
+    from .models import Measure
+
+    search.reset_segmenter()
+    backend_for(Measure).ensure_schema()
+    return index_measures()

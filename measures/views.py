@@ -2,24 +2,44 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 
 from catalogue.pagination import paginate
+from catalogue.search import QueryError
 
+from . import search
 from .filters import MeasureFilterSet
 from .models import Category, Department, Document, Measure
 from .selectors import facet_counts, gaps_between, source_gaps
 
 
-def measure_list(request):
-    queryset = Measure.objects.with_related().in_source_order()
-    filterset = MeasureFilterSet(request.GET, queryset=queryset)
+def filtered_measures(params):
+    """The list page's and the API's shared reading of the query string.
+
+    Returns (filterset, queryset, parsed query); queryset is None when the parameters are invalid.
+    A search ranks its results; otherwise they come in source order.
+    """
+    filterset = MeasureFilterSet(params, queryset=Measure.objects.with_related().in_source_order())
     if not filterset.is_valid():
+        return filterset, None, None
+    parsed = filterset.search_query
+    queryset = filterset.qs
+    if parsed is not None and not parsed.is_empty:
+        queryset = search.ranked(queryset, parsed)
+    return filterset, queryset, parsed
+
+
+def measure_list(request):
+    filterset, queryset, parsed = filtered_measures(request.GET)
+    if queryset is None:
         return render(request, "measures/measure_list.html", {
             "filter": filterset, "error": filterset.error_message(),
         }, status=400)
-    page = paginate(request, filterset.qs, settings.MEASURES_PAGE_SIZE)
-    gaps = source_gaps()
+    page = paginate(request, queryset, settings.MEASURES_PAGE_SIZE)
+    empty_search = parsed is not None and parsed.is_empty
+    searching = parsed is not None and not parsed.is_empty
+    gaps = [] if empty_search else source_gaps()
     rows, previous = [], None
-    for measure in page.object_list:
-        if previous is not None and previous.document_id == measure.document_id and measure.number:
+    for measure in search.attach_highlights(page.object_list, parsed):
+        # Gaps in the numbering only make sense between neighbours in source order.
+        if not searching and previous is not None and previous.document_id == measure.document_id and measure.number:
             rows += [("gap", g) for g in gaps_between(gaps, measure.document_id, previous.number, measure.number)]
         rows.append(("measure", measure))
         previous = measure
@@ -28,13 +48,20 @@ def measure_list(request):
         "filter": filterset,
         "page": page,
         "rows": rows,
-        "facets": facet_counts(request.GET, Measure.objects.all()),
+        "query": parsed,
+        "empty_search": empty_search,
+        "facets": [] if empty_search else facet_counts(request.GET, Measure.objects.all()),
         "category_gaps": [g for g in gaps if g.category == category],
     })
 
 
 def measure_detail(request, pk):
     measure = get_object_or_404(Measure.objects.with_related(), pk=pk)
+    try:
+        parsed = search.parse_query(request.GET.get("q", ""))
+    except QueryError:
+        parsed = None  # highlighting is a courtesy here; the page itself is fine
+    search.attach_highlights([measure], parsed, whole_text=True)
     siblings = Measure.objects.filter(document=measure.document).only("pk", "title", "number", "position")
     previous = siblings.filter(position__lt=measure.position).order_by("-position").first()
     following = siblings.filter(position__gt=measure.position).order_by("position").first()

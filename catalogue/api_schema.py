@@ -1,0 +1,79 @@
+"""The OpenAPI description of the JSON API, served at /api/schema/. Kept beside the code it
+describes; tests check real responses against it."""
+from django.http import JsonResponse
+
+FILTER_PARAMETERS = [
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+     "description": "Search: words in either script (or Taiwan/HK vocabulary); every word must match; -word excludes."},
+    {"name": "document", "in": "query", "schema": {"type": "string"}, "description": "Document slug."},
+    {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "Category slug."},
+    {"name": "department", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "Department slug; repeat for several (any of them)."},
+    {"name": "scope", "in": "query", "schema": {"type": "string", "enum": ["nationwide", "programme", "region"]}},
+    {"name": "region", "in": "query", "schema": {"type": "string"},
+     "description": "Region slug: its tasks, and measures rolled out in its programme's areas."},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+]
+
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+
+MEASURE = {
+    "type": "object",
+    "required": ["id", "url", "title", "number", "document", "category", "departments", "scope", "regions",
+                 "highlight"],
+    "properties": {
+        "id": {"type": "integer"},
+        "url": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "number": {"type": ["integer", "null"], "description": "Its number in its source list, or null."},
+        "text": {"type": "string"},
+        "document": {"type": "object", "required": ["slug", "title"],
+                     "properties": {"slug": {"type": "string"}, "title": {"type": "string"}}},
+        "category": {"type": ["string", "null"]},
+        "departments": {"type": "array", "items": {"type": "string"}},
+        "scope": {"type": "string", "enum": ["nationwide", "programme", "region"]},
+        "scope_label": {"type": "string"},
+        "regions": {"type": "array", "items": {"type": "string"},
+                    "description": "Names of the pilot regions or reform areas it is scoped to."},
+        "highlight": {"type": ["string", "null"],
+                      "description": "HTML: an escaped excerpt of the text with matches in <mark>."},
+        "title_highlight": {"type": ["string", "null"]},
+    },
+}
+
+
+def json_error(description):
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+SCHEMA = {
+    "openapi": "3.1.0",
+    "info": {"title": "改革举措目录 API", "version": "1"},
+    "paths": {
+        "/api/measures/": {
+            "get": {
+                "summary": "Measures, filtered and searched as on the list page",
+                "parameters": FILTER_PARAMETERS,
+                "responses": {
+                    "200": {"description": "A page of measures", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["count", "next", "previous", "results"],
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "next": {"type": ["string", "null"]},
+                            "previous": {"type": ["string", "null"]},
+                            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Measure"}},
+                        },
+                    }}}},
+                    "400": json_error("A parameter is invalid"),
+                    "404": json_error("No such page"),
+                },
+            }
+        },
+    },
+    "components": {"schemas": {"Measure": MEASURE, "Error": ERROR}},
+}
+
+
+def schema(request):
+    return JsonResponse(SCHEMA, json_dumps_params={"ensure_ascii": False})

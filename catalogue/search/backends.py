@@ -1,0 +1,182 @@
+"""One interface, one implementation per database vendor.
+
+Both index the same thing: the space-joined tokens in a model's ``search_tokens`` column, kept in
+step by the database itself (triggers), so every write path — ORM save, bulk update, raw SQL —
+keeps the index true.
+- PostgreSQL: a stored ``tsvector`` ('simple' config: our tokens are already normalised) with a
+  GIN index, queried through ``django.contrib.postgres.search``.
+- SQLite: an FTS5 external-content table over the same column.
+A substring of the normalised text (``search_plain``) covers what no token holds (single characters).
+"""
+import functools
+import operator
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connections
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from .query import All, Any, Contains, Word, is_pure_index, leaves
+
+
+def _combine(children, op):
+    return functools.reduce(op, children)
+
+
+class SearchBackend:
+    tokens_field = "search_tokens"
+    plain_field = "search_plain"
+
+    def __init__(self, model, alias="default"):
+        self.model = model
+        self.alias = alias
+        self.table = model._meta.db_table
+        self.pk_column = model._meta.pk.column
+
+    def match(self, node):
+        """A Q object selecting the rows that match the query tree ``node``."""
+        if isinstance(node, Contains):
+            return Q(**{f"{self.plain_field}__contains": node.text})
+        if is_pure_index(node):
+            return self.index_match(node)
+        op = operator.and_ if isinstance(node, All) else operator.or_
+        return _combine([self.match(child) for child in node.children], op)
+
+    def relevance(self, nodes):
+        """An expression scoring rows by the index tokens of ``nodes`` (higher is better)."""
+        words = sorted({leaf.text for node in nodes for leaf in leaves(node) if isinstance(leaf, Word)})
+        if not words:
+            return Value(0.0, output_field=FloatField())
+        return self.rank_words(words)
+
+    # vendor-specific
+    def index_match(self, node):
+        raise NotImplementedError
+
+    def rank_words(self, words):
+        raise NotImplementedError
+
+    def ensure_schema(self):
+        raise NotImplementedError
+
+    def schema_problems(self):
+        return []
+
+
+class SQLiteBackend(SearchBackend):
+    @property
+    def fts(self):
+        return f"{self.table}_fts"
+
+    def _fts_string(self, node):
+        if isinstance(node, Word):
+            return '"' + node.text.replace('"', '""') + '"'
+        joiner = " AND " if isinstance(node, All) else " OR "
+        return "(" + joiner.join(self._fts_string(child) for child in node.children) + ")"
+
+    def index_match(self, node):
+        sql = f'SELECT rowid FROM "{self.fts}" WHERE "{self.fts}" MATCH %s'
+        return Q(pk__in=RawSQL(sql, [self._fts_string(node)]))
+
+    def rank_words(self, words):
+        match = " OR ".join(self._fts_string(Word(w)) for w in words)
+        # bm25() is lower for better matches; negate so that higher is better, as on PostgreSQL.
+        sql = (f'(SELECT -bm25("{self.fts}") FROM "{self.fts}" WHERE "{self.fts}" MATCH %s '
+               f'AND rowid = "{self.table}"."{self.pk_column}")')
+        return Coalesce(RawSQL(sql, [match], output_field=FloatField()), Value(0.0))
+
+    def _triggers(self):
+        t, f, pk, col = self.table, self.fts, self.pk_column, self.tokens_field
+        return {
+            f"{f}_ai": f'AFTER INSERT ON "{t}" BEGIN INSERT INTO "{f}"(rowid, {col}) VALUES (new."{pk}", new.{col}); END',
+            f"{f}_ad": f'AFTER DELETE ON "{t}" BEGIN INSERT INTO "{f}"("{f}", rowid, {col}) '
+                       f'VALUES (\'delete\', old."{pk}", old.{col}); END',
+            f"{f}_au": f'AFTER UPDATE OF {col} ON "{t}" BEGIN '
+                       f'INSERT INTO "{f}"("{f}", rowid, {col}) VALUES (\'delete\', old."{pk}", old.{col}); '
+                       f'INSERT INTO "{f}"(rowid, {col}) VALUES (new."{pk}", new.{col}); END',
+        }
+
+    def _existing(self, cursor):
+        cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE %s", [f"{self.fts}%"])
+        return {row[0] for row in cursor.fetchall()}
+
+    def ensure_schema(self):
+        """Create the FTS table and its triggers if missing (a table rebuild by a migration drops
+        triggers); rebuild the index from the column when anything had to be recreated."""
+        with connections[self.alias].cursor() as cursor:
+            existing = self._existing(cursor)
+            missing = [name for name in [self.fts, *self._triggers()] if name not in existing]
+            if not missing:
+                return False
+            cursor.execute(
+                f'CREATE VIRTUAL TABLE IF NOT EXISTS "{self.fts}" USING fts5({self.tokens_field}, '
+                f"content='{self.table}', content_rowid='{self.pk_column}', "
+                f"tokenize='unicode61 remove_diacritics 0')"
+            )
+            for name, body in self._triggers().items():
+                cursor.execute(f'CREATE TRIGGER IF NOT EXISTS "{name}" {body}')
+            cursor.execute(f'INSERT INTO "{self.fts}"("{self.fts}") VALUES (\'rebuild\')')
+            return True
+
+    def schema_problems(self):
+        with connections[self.alias].cursor() as cursor:
+            existing = self._existing(cursor)
+        return [name for name in [self.fts, *self._triggers()] if name not in existing]
+
+
+class PostgresBackend(SearchBackend):
+    vector_field = "search_vector"
+
+    def _tsquery(self, node):
+        if isinstance(node, Word):
+            return SearchQuery(node.text, config="simple", search_type="plain")
+        op = operator.and_ if isinstance(node, All) else operator.or_
+        return _combine([self._tsquery(child) for child in node.children], op)
+
+    def index_match(self, node):
+        return Q(**{self.vector_field: self._tsquery(node)})
+
+    def rank_words(self, words):
+        query = self._tsquery(Any(tuple(Word(w) for w in words)) if len(words) > 1 else Word(words[0]))
+        return SearchRank(F(self.vector_field), query)
+
+    @property
+    def _names(self):
+        return f"{self.table}_search_vector_gin", f"{self.table}_search_vector_update"
+
+    def ensure_schema(self):
+        index, trigger = self._names
+        with connections[self.alias].cursor() as cursor:
+            problems = self.schema_problems()
+            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{self.table}" USING gin ({self.vector_field})')
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{trigger}" ON "{self.table}"')
+            cursor.execute(
+                f'CREATE TRIGGER "{trigger}" BEFORE INSERT OR UPDATE OF {self.tokens_field} ON "{self.table}" '
+                f"FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger({self.vector_field}, 'pg_catalog.simple', "
+                f"{self.tokens_field})"
+            )
+            cursor.execute(
+                f'UPDATE "{self.table}" SET {self.vector_field} = to_tsvector(\'simple\', {self.tokens_field}) '
+                f"WHERE {self.vector_field} IS NULL AND {self.tokens_field} <> ''"
+            )
+            return bool(problems)
+
+    def schema_problems(self):
+        index, trigger = self._names
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [index])
+            problems = [] if cursor.fetchone() else [index]
+            cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [trigger])
+            return problems + ([] if cursor.fetchone() else [trigger])
+
+
+BACKENDS = {"sqlite": SQLiteBackend, "postgresql": PostgresBackend}
+
+
+def backend_for(model, alias="default"):
+    vendor = connections[alias].vendor
+    try:
+        return BACKENDS[vendor](model, alias)
+    except KeyError:
+        raise RuntimeError(f"no search backend for database vendor {vendor!r}") from None

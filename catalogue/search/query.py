@@ -1,0 +1,149 @@
+"""What a user's query means, independent of the database.
+
+A query is whitespace-separated terms; every term must match and ``-term`` excludes. Quotes,
+``*``, ``NEAR``, ``OR`` and other operator syntax of FTS5 or tsquery are plain text here: only the
+word characters of a term are searched for, and they reach the database as quoted tokens or bound
+parameters, never as syntax.
+"""
+from dataclasses import dataclass, field
+
+from .segment import Segmenter
+from .text import fold_width_and_case, query_forms, word_pieces
+
+MAX_QUERY_LENGTH = 100
+MAX_TERMS = 10
+
+
+class QueryError(ValueError):
+    """A query the catalogue will not run; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """A token of the full-text index."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Contains:
+    """A substring of the normalised text: for single characters, which no index token holds."""
+    text: str
+
+
+@dataclass(frozen=True)
+class All:
+    children: tuple
+
+
+@dataclass(frozen=True)
+class Any:
+    children: tuple
+
+
+def _all(children):
+    children = tuple(dict.fromkeys(children))
+    return children[0] if len(children) == 1 else All(children)
+
+
+def _any(children):
+    children = tuple(dict.fromkeys(children))
+    return children[0] if len(children) == 1 else Any(children)
+
+
+def leaves(node):
+    if isinstance(node, (Word, Contains)):
+        return [node]
+    return [leaf for child in node.children for leaf in leaves(child)]
+
+
+def is_pure_index(node):
+    return all(isinstance(leaf, Word) for leaf in leaves(node))
+
+
+@dataclass
+class Term:
+    raw: str
+    forms: list  # normalised forms, word characters only, e.g. ["知识产权质押"]
+    expr: object
+
+
+@dataclass
+class ParsedQuery:
+    text: str
+    terms: list = field(default_factory=list)
+    excluded: list = field(default_factory=list)
+
+    @property
+    def is_empty(self):
+        return not self.terms and not self.excluded
+
+    def needles(self):
+        """Strings to highlight: whole terms first, then their words and sub-words."""
+        found = []
+        for term in self.terms:
+            found += term.forms
+            found += [leaf.text for leaf in leaves(term.expr)]
+        return sorted(set(found), key=lambda s: (-len(s), s))
+
+
+def _form_expr(form, segmenter):
+    words = segmenter.query_words(form)
+    if not words:
+        return None
+    if all(len(w) == 1 for w in words):
+        # The term fell apart into single characters (杭甬, 甬): no index token holds it, so look
+        # for each unbroken run of it as a substring.
+        return _all([Contains(piece) for piece in word_pieces(form)])
+    parts, run = [], []
+
+    def flush():
+        if run:
+            parts.append(Contains("".join(run)))
+            run.clear()
+
+    for word in words:
+        if len(word) == 1:
+            run.append(word)
+            continue
+        flush()
+        subs = segmenter.sub_words(word)
+        parts.append(_any([Word(word), _all([Word(s) for s in subs])]) if subs else Word(word))
+    flush()
+    return _all(parts)
+
+
+def _term(raw, segmenter):
+    forms, exprs = [], []
+    for form in query_forms(raw):
+        expr = _form_expr(form, segmenter)
+        if expr is not None:
+            forms.append("".join(word_pieces(form)))
+            exprs.append(expr)
+    if not exprs:
+        return None
+    return Term(raw=raw, forms=list(dict.fromkeys(forms)), expr=_any(exprs))
+
+
+def parse(text, segmenter):
+    """Parse a user's query. Raises QueryError for a query too long to be meant.
+
+    ``segmenter`` may be a callable returning one: it is only called when the query has words,
+    so an empty or punctuation-only query costs nothing (no dictionary, no database).
+    """
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"搜索词太长：最多 {MAX_QUERY_LENGTH} 个字符，现在是 {len(text)} 个。")
+    query = ParsedQuery(text=text)
+    pieces = fold_width_and_case(text).split()
+    if len(pieces) > MAX_TERMS:
+        raise QueryError(f"搜索词太多：最多 {MAX_TERMS} 个，现在是 {len(pieces)} 个。")
+    if not any(word_pieces(piece) for piece in pieces):
+        return query
+    if callable(segmenter) and not isinstance(segmenter, Segmenter):
+        segmenter = segmenter()
+    for piece in pieces:
+        negative = piece.startswith("-") and len(piece) > 1
+        term = _term(piece[1:] if negative else piece, segmenter)
+        if term is not None:
+            (query.excluded if negative else query.terms).append(term)
+    return query

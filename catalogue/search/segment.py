@@ -1,0 +1,76 @@
+"""jieba segmentation with the catalogue's own dictionary.
+
+Documents are segmented in search mode (every dictionary sub-word as well as the word), queries in
+accurate mode; HMM is off on both so that unknown words split the same way every time.
+"""
+import hashlib
+import logging
+import threading
+
+import jieba
+
+from .text import normalize, word_pieces
+
+jieba.setLogLevel(logging.WARNING)
+
+_default_tokenizer = None
+_lock = threading.Lock()
+
+
+def _base_tokenizer():
+    """jieba's main dictionary, loaded once per process (about a second)."""
+    global _default_tokenizer
+    with _lock:
+        if _default_tokenizer is None:
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            _default_tokenizer = tokenizer
+        return _default_tokenizer
+
+
+def dictionary_version(words):
+    digest = hashlib.sha256("\n".join(sorted(set(words))).encode()).hexdigest()[:12]
+    return f"jieba-{jieba.__version__}-{digest}"
+
+
+class Segmenter:
+    def __init__(self, words=()):
+        base = _base_tokenizer()
+        tokenizer = jieba.Tokenizer()
+        # Share the loaded main dictionary, then add our words to a private copy of the frequencies.
+        tokenizer.FREQ = dict(base.FREQ)
+        tokenizer.total = base.total
+        tokenizer.initialized = True
+        self.words = sorted({normalize(w).strip() for w in words if w and w.strip()})
+        for word in self.words:
+            tokenizer.add_word(word)
+        self.tokenizer = tokenizer
+        self.version = dictionary_version(self.words)
+
+    def index_tokens(self, normalized_text):
+        """Every token a document is found by: words and their dictionary sub-words."""
+        tokens = []
+        for token in self.tokenizer.cut_for_search(normalized_text, HMM=False):
+            tokens.extend(word_pieces(token))
+        return tokens
+
+    def query_words(self, normalized_text):
+        """The words of a query, in order, punctuation dropped."""
+        words = []
+        for token in self.tokenizer.cut(normalized_text, HMM=False):
+            words.extend(word_pieces(token))
+        return words
+
+    def sub_words(self, word):
+        """Dictionary words inside ``word`` (知识产权 → 知识, 产权), without the word itself."""
+        if len(word) < 3:
+            return []
+        parts = [w for w in self.tokenizer.cut_for_search(word, HMM=False) if w != word]
+        # Only a set of parts that covers the whole word stands in for it.
+        covered = set()
+        for part in parts:
+            start = word.find(part)
+            while start >= 0:
+                covered.update(range(start, start + len(part)))
+                start = word.find(part, start + 1)
+        return sorted(set(parts), key=word.find) if len(covered) == len(word) else []

@@ -1,0 +1,65 @@
+"""Normalising text so that script, width and case do not matter.
+
+``normalize`` keeps length: position i of its output is position i of its input, which is what
+lets highlighting mark the original text (in its own script) from matches in the normalised one.
+"""
+import functools
+import re
+
+from opencc import OpenCC
+
+FULLWIDTH_OFFSET = 0xFEE0
+
+
+@functools.cache
+def _converter(config):
+    return OpenCC(config)
+
+
+def _fold_char(ch):
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:
+        ch = chr(code - FULLWIDTH_OFFSET)
+    elif code == 0x3000:
+        ch = " "
+    lower = ch.lower()
+    # A few letters lowercase to two characters (İ); keep those as they are so lengths hold.
+    return lower if len(lower) == 1 else ch
+
+
+def fold_width_and_case(text):
+    return "".join(map(_fold_char, text))
+
+
+def normalize(text):
+    """Half-width, lowercase, Simplified; same length as ``text``."""
+    folded = fold_width_and_case(text)
+    converted = _converter("t2s").convert(folded)
+    if len(converted) != len(folded):  # not expected with opencc's t2s tables; never misalign
+        converted = "".join(c2 if len(c2 := _converter("t2s").convert(c)) == 1 else c for c in folded)
+    return converted
+
+
+def query_forms(text):
+    """The normalised forms a query is matched in: its own, and its mainland-vocabulary reading.
+
+    Taiwan/Hong Kong vocabulary (智慧財產權, 軟體) is an extra form OR-ed with the first, never the
+    canonical one: tw2sp rewrites phrases, changes lengths and can misread context.
+    """
+    folded = fold_width_and_case(text)
+    forms = [normalize(folded)]
+    # tw2sp's phrase table is written in Traditional: feed it the Traditional reading too, so
+    # 智慧财产权 typed in Simplified characters is still understood.
+    for source in (folded, _converter("s2t").convert(folded)):
+        regional = normalize(_converter("tw2sp").convert(source))
+        if regional not in forms:
+            forms.append(regional)
+    return forms
+
+
+WORD_RE = re.compile(r"[^\W_]+")
+
+
+def word_pieces(token):
+    """Letters/digits/CJK runs of a token: the part both FTS engines index the same way."""
+    return WORD_RE.findall(token)

@@ -1,0 +1,61 @@
+"""The JSON API: the list page's FilterSet and search, as data for integrators."""
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import Http404, JsonResponse
+
+from catalogue.pagination import paginate
+
+from . import search
+from .views import filtered_measures
+
+API_PAGE_SIZE = 20
+
+
+def json_response(data, status=200):
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def measure_json(request, measure):
+    """One measure, as /api/measures/ and /api/applies/ return it."""
+    return {
+        "id": measure.pk,
+        "url": request.build_absolute_uri(measure.get_absolute_url()),
+        "title": measure.title,
+        "number": measure.number,
+        "text": measure.text,
+        "document": {"slug": measure.document.slug, "title": measure.document.title},
+        "category": measure.category.name if measure.category_id else None,
+        "departments": [d.name for d in measure.ordered_departments],
+        "scope": measure.scope,
+        "scope_label": measure.scope_label,
+        "regions": [region.name for region in measure.scope_regions],
+        "highlight": str(measure.highlight) if getattr(measure, "highlight", None) else None,
+        "title_highlight": str(measure.title_highlight) if getattr(measure, "title_highlight", None) else None,
+    }
+
+
+def _page_url(request, number):
+    params = request.GET.copy()
+    params["page"] = number
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def measures(request):
+    filterset, queryset, parsed = filtered_measures(request.GET)
+    if queryset is None:
+        return json_response({"error": filterset.error_message(), "fields": {
+            name: [str(e) for e in errors] for name, errors in filterset.errors.items()
+        }}, status=400)
+    try:
+        page = paginate(request, queryset, getattr(settings, "API_PAGE_SIZE", API_PAGE_SIZE))
+    except BadRequest as exc:
+        return json_response({"error": str(exc)}, status=400)
+    except Http404 as exc:
+        return json_response({"error": str(exc)}, status=404)
+    results = search.attach_highlights(page.object_list, parsed)
+    return json_response({
+        "count": page.paginator.count,
+        "next": _page_url(request, page.next_page_number()) if page.has_next() else None,
+        "previous": _page_url(request, page.previous_page_number()) if page.has_previous() else None,
+        "results": [measure_json(request, m) for m in results],
+    })

@@ -1,0 +1,47 @@
+"""Keeping the search index true to edits made in the admin (or anywhere through the ORM)."""
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.dispatch import receiver
+
+from pilots.models import Programme, Region
+
+from . import search, services
+from .models import Category, Department, Measure
+
+
+@receiver(post_save, sender=Measure)
+def index_saved_measure(sender, instance, raw=False, **kwargs):
+    if not raw:
+        services.index_measures([instance.pk])
+
+
+@receiver(m2m_changed, sender=Measure.departments.through)
+def index_after_department_change(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # edited from the department's side
+        services.index_measures(pk_set if pk_set is not None else instance.measures.values_list("pk", flat=True))
+    else:
+        services.index_measures([instance.pk])
+
+
+@receiver([post_save, post_delete], sender=Department)
+@receiver([post_save, post_delete], sender=Category)
+@receiver([post_save, post_delete], sender=Region)
+@receiver([post_save, post_delete], sender=Programme)
+def rebuild_after_vocabulary_change(sender, raw=False, **kwargs):
+    # Names are part of the dictionary: a new name can change how any text segments.
+    if not raw:
+        services.rebuild_search_index()
+
+
+def prepare_search_index(sender, using="default", **kwargs):
+    """After migrate: the index's tables, triggers and any rows it has not seen yet."""
+    from catalogue.search import backend_for
+
+    backend_for(Measure, using).ensure_schema()
+    if not Measure.objects.using(using).exists():
+        return
+    state = search.index_state()
+    stale = state is None or Measure.objects.using(using).filter(search_tokens="").exists()
+    if stale or state.dictionary_version != search.get_segmenter().version:
+        services.rebuild_search_index()
