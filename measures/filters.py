@@ -17,6 +17,11 @@ class SearchQueryField(forms.CharField):
         kwargs.setdefault("strip", True)
         super().__init__(**kwargs)
 
+    def to_python(self, value):
+        # Control characters (NUL included) can carry no meaning in a search: drop them.
+        value = super().to_python(value)
+        return "".join(ch for ch in value if ch.isprintable() or ch in " \u3000")
+
     def clean(self, value):
         value = super().clean(value)
         if not value:

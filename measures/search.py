@@ -153,7 +153,7 @@ def ranked(queryset, parsed):
 
 def attach_highlights(measures, parsed, *, whole_text=False):
     """Set ``title_highlight`` and ``highlight`` (escaped HTML, matches marked) on each measure."""
-    needles = parsed.needles() if parsed else []
+    needles = parsed.highlight_levels() if parsed else []
     for measure in measures:
         if not needles:
             measure.title_highlight = None

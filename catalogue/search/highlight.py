@@ -10,6 +10,19 @@ from django.utils.safestring import mark_safe
 from .text import normalize
 
 
+def choose_needles(text, levels):
+    """Per term, the first level of needles (whole term, words, sub-words) found in ``text``."""
+    normalized = normalize(text)
+    chosen = []
+    for term_levels in levels:
+        for level in term_levels:
+            found = [n for n in level if n and n in normalized]
+            if found:
+                chosen += found
+                break
+    return chosen
+
+
 def match_spans(text, needles):
     normalized = normalize(text)
     spans = []
@@ -44,14 +57,14 @@ def _render(text, spans, start=0, end=None):
     return "".join(out)
 
 
-def highlight(text, needles):
+def highlight(text, levels):
     """The whole text, escaped, with every match marked."""
-    return mark_safe(_render(text, match_spans(text, needles)))
+    return mark_safe(_render(text, match_spans(text, choose_needles(text, levels))))
 
 
-def snippet(text, needles, width=110):
+def snippet(text, levels, width=110):
     """A window of about ``width`` characters around the first match, escaped and marked."""
-    spans = match_spans(text, needles)
+    spans = match_spans(text, choose_needles(text, levels))
     if not spans:
         cut = text[:width]
         return mark_safe(escape(cut) + ("…" if len(text) > width else ""))

@@ -77,13 +77,17 @@ class ParsedQuery:
     def is_empty(self):
         return not self.terms and not self.excluded
 
-    def needles(self):
-        """Strings to highlight: whole terms first, then their words and sub-words."""
-        found = []
+    def highlight_levels(self):
+        """For each term, what to mark in order of preference: the whole term, its words, then
+        the sub-words that stood in for a word. Marking 技术 all over a text that contains
+        技术经理人 would bury the match."""
+        levels = []
         for term in self.terms:
-            found += term.forms
-            found += [leaf.text for leaf in leaves(term.expr)]
-        return sorted(set(found), key=lambda s: (-len(s), s))
+            texts = list(dict.fromkeys(leaf.text for leaf in leaves(term.expr)))
+            subs = [t for t in texts if any(t != other and t in other for other in texts)]
+            words = [t for t in texts if t not in subs]
+            levels.append([term.forms, words, subs])
+        return levels
 
 
 def _form_expr(form, segmenter):
