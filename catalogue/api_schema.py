@@ -43,6 +43,37 @@ MEASURE = {
 }
 
 
+PLACE = {
+    "type": "object", "required": ["code", "name", "province"],
+    "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}, "name": {"type": "string"},
+                   "province": {"type": "string"}, "full_name": {"type": "string"},
+                   "level": {"type": "string", "enum": ["province", "prefecture", "county"]}},
+}
+
+REGION = {
+    "type": "object", "required": ["name", "programme", "basis"],
+    "properties": {"name": {"type": "string"}, "slug": {"type": "string"}, "programme": {"type": "string"},
+                   "basis": {"type": "string"},
+                   "coverage": {"type": "string", "enum": ["whole", "part", "unsettled"],
+                                "description": "whole: the place lies in the region; part: the region covers "
+                                               "part of it; unsettled: the sources do not say."},
+                   "to_confirm": {"type": "boolean"}, "explanation": {"type": "string"}},
+}
+
+APPLIED_MEASURE = {
+    "allOf": [{"$ref": "#/components/schemas/Measure"}, {
+        "type": "object", "required": ["reason", "reason_kind", "reasons"],
+        "properties": {
+            "reason": {"type": "string"},
+            "reason_kind": {"type": "string", "enum": ["nationwide", "programme", "region", "partial", "mention"]},
+            "reasons": {"type": "array", "items": {"type": "object", "required": ["kind", "reason"],
+                                                   "properties": {"kind": {"type": "string"},
+                                                                  "reason": {"type": "string"}}}},
+        },
+    }],
+}
+
+
 def json_error(description):
     return {"description": description, "content": {"application/json": {"schema": ERROR}}}
 
@@ -70,8 +101,37 @@ SCHEMA = {
                 },
             }
         },
+        "/api/applies/": {
+            "get": {
+                "summary": "What applies to a place: nationwide measures, through reform areas and pilot regions, "
+                           "and measures naming it",
+                "parameters": [{"name": "place", "in": "query", "required": True,
+                                "schema": {"type": "string", "maxLength": 50},
+                                "description": "A place name in either script, with or without suffix, in pinyin, "
+                                               "or its GB/T 2260 code."}],
+                "responses": {
+                    "200": {"description": "The place and what applies there", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["place", "regions", "measures"], "properties": {
+                            "place": {"$ref": "#/components/schemas/Place"},
+                            "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}},
+                            "measures": {"type": "array", "items": APPLIED_MEASURE},
+                        }}}}},
+                    "300": {"description": "The name fits several places", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["candidates"], "properties": {
+                            "error": {"type": "string"},
+                            "candidates": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}},
+                        }}}}},
+                    "400": json_error("No place given, or too long"),
+                    "404": {"description": "No place of that name", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["error"], "properties": {
+                            "error": {"type": "string"},
+                            "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}},
+                        }}}}},
+                },
+            }
+        },
     },
-    "components": {"schemas": {"Measure": MEASURE, "Error": ERROR}},
+    "components": {"schemas": {"Measure": MEASURE, "Error": ERROR, "Place": PLACE, "Region": REGION}},
 }
 
 

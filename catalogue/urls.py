@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from measures import api as measures_api
+from pilots import views as pilots_views
 
 from . import api_schema, views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", include("measures.urls")),
     path("", include("pilots.urls")),
     path("api/measures/", measures_api.measures, name="api-measures"),
+    path("api/applies/", pilots_views.applies_api, name="api-applies"),
     path("api/schema/", api_schema.schema, name="api-schema"),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
 from django.db.models import Count, Prefetch
-from django.http import JsonResponse
+
+from .jsonapi import json_response
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,7 @@ def _wants_json(request):
 
 def _error(request, status, message):
     if _wants_json(request):
-        return JsonResponse({"error": message}, status=status, json_dumps_params={"ensure_ascii": False})
+        return json_response({"error": message}, status=status)
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 

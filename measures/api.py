@@ -1,18 +1,15 @@
 """The JSON API: the list page's FilterSet and search, as data for integrators."""
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import Http404, JsonResponse
+from django.http import Http404
 
+from catalogue.jsonapi import json_response
 from catalogue.pagination import paginate
 
 from . import search
 from .views import filtered_measures
 
 API_PAGE_SIZE = 20
-
-
-def json_response(data, status=200):
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def measure_json(request, measure):

@@ -36,9 +36,13 @@ def _name_variants(name):
 
 def dictionary_words():
     """Our own vocabulary: names from the data, so jieba keeps them whole."""
-    from pilots.models import Programme, Region
+    from pilots.models import Level, Place, Programme, Region
 
     words = list(static_terms())
+    # Province and prefecture names, full and short (county names are too many and too often
+    # ordinary words: 合作市, 和平区).
+    for name, short in Place.objects.exclude(level=Level.COUNTY).values_list("name", "short_name"):
+        words += [name, short]
     for department in Department.objects.all():
         words += department.names
     for name in [*Region.objects.values_list("name", flat=True), *Programme.objects.values_list("name", flat=True),

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 FIXTURE_NAME = "catalogue.json"
+GAZETTEER_FIXTURE = "gazetteer.json"
 FACTS_FILE = "facts.toml"
 FACTS_BASIS = "../shared/reference/FACTS.md, “Guiding departments named in the seeds”"
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -263,25 +264,26 @@ def render_fixture(objects):
     return json.dumps(objects, ensure_ascii=False, indent=2) + "\n"
 
 
-def fixture_path():
-    return Path(settings.FIXTURE_DIRS[0]) / FIXTURE_NAME
+def fixture_path(name=FIXTURE_NAME):
+    return Path(settings.FIXTURE_DIRS[0]) / name
 
 
-def write_fixtures(*, path=None):
-    """Regenerate the fixture file from the sources; returns whether its content changed."""
-    path = Path(path or fixture_path())
-    content = render_fixture(build_fixture_objects())
-    old = path.read_text(encoding="utf-8") if path.exists() else None
-    if old != content:
-        path.write_text(content, encoding="utf-8")
-    return old != content
+def fixture_builders():
+    """Each fixture file and the function that builds its objects, in load order."""
+    from pilots.services import build_gazetteer_objects
+
+    return {FIXTURE_NAME: build_fixture_objects, GAZETTEER_FIXTURE: build_gazetteer_objects}
+
+
+def rendered_fixtures():
+    return {name: render_fixture(build()) for name, build in fixture_builders().items()}
 
 
 @transaction.atomic
 def load_catalogue(*, verbosity=0):
     """Load (or reload) the committed fixtures; natural keys make a second load a no-op.
     (Our ``loaddata`` rebuilds the search index after loading.)"""
-    call_command("loaddata", FIXTURE_NAME, verbosity=verbosity)
+    call_command("loaddata", *fixture_builders(), verbosity=verbosity)
 
 
 # --- search index ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
-from pilots.models import Programme, Region
+from pilots.models import Place, Programme, Region
 
 from . import search, services
 from .models import Category, Department, Measure
@@ -28,8 +28,13 @@ def index_after_department_change(sender, instance, action, reverse, pk_set, **k
 @receiver([post_save, post_delete], sender=Category)
 @receiver([post_save, post_delete], sender=Region)
 @receiver([post_save, post_delete], sender=Programme)
+@receiver([post_save, post_delete], sender=Place)
 def rebuild_after_vocabulary_change(sender, raw=False, **kwargs):
     # Names are part of the dictionary: a new name can change how any text segments.
+    if sender is Place:
+        from pilots.selectors import reset_place_index
+
+        reset_place_index()
     if not raw:
         services.rebuild_search_index()
 

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import Programme, Region
+from .models import GazetteerSource, Membership, Place, Programme, Region
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["place"]
 
 
 class RegionInline(admin.TabularInline):
@@ -19,3 +25,26 @@ class ProgrammeAdmin(admin.ModelAdmin):
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "programme", "composition", "to_confirm"]
     list_filter = ["programme", "to_confirm"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["region", "place", "kind", "to_confirm"]
+    list_filter = ["region", "kind", "to_confirm"]
+    raw_id_fields = ["place"]
+    list_select_related = ["region", "place"]
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "short_name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name", "short_name", "pinyin"]
+    raw_id_fields = ["parent"]
+    list_select_related = ["parent"]
+
+
+@admin.register(GazetteerSource)
+class GazetteerSourceAdmin(admin.ModelAdmin):
+    list_display = ["package", "version", "rows", "license"]

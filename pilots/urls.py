@@ -7,4 +7,6 @@ urlpatterns = [
     path("pilots/", views.programme_list, name="programmes"),
     path("pilots/<slug:slug>/", views.programme_detail, name="programme"),
     path("regions/<slug:slug>/", views.region_detail, name="region"),
+    path("places/", views.place_lookup, name="lookup"),
+    path("places/<str:code>/", views.place_detail, name="place"),
 ]

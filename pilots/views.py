@@ -1,8 +1,17 @@
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
+from catalogue.jsonapi import json_response
+from measures.api import measure_json
 from measures.models import Measure
 
-from .models import Programme, Region
+from .models import Membership, Place, Programme, Region
+from .selectors import applies_to, find_place, namesakes
+
+MAX_PLACE_LENGTH = 50
 
 
 def programme_list(request):
@@ -22,9 +31,91 @@ def programme_detail(request, slug):
 
 def region_detail(request, slug):
     region = get_object_or_404(Region.objects.select_related("programme"), slug=slug)
+    memberships = region.memberships.select_related("place__parent__parent")
     return render(request, "pilots/region_detail.html", {
         "region": region,
+        "memberships": [m for m in memberships if m.kind == "member"],
+        "unsettled": [m for m in memberships if m.kind == "unsettled"],
         "tasks": region.tasks.with_related().in_source_order(),
         "programme_measures": Measure.objects.filter(scope_programme=region.programme_id)
         .with_related().in_source_order(),
+    })
+
+
+def _place_text(request):
+    return (request.GET.get("place") or request.GET.get("q") or "").strip()
+
+
+def place_lookup(request):
+    """The lookup form, and where it leads: the place, a choice among namesakes, or a clear 404."""
+    text = _place_text(request)
+    if not text:
+        asked = "place" in request.GET or "q" in request.GET
+        return render(request, "pilots/place_lookup.html", {
+            "error": "请输入地名，例如“宁波”或“北京市通州区”。" if asked else None,
+        }, status=400 if asked else 200)
+    if len(text) > MAX_PLACE_LENGTH:
+        return render(request, "pilots/place_lookup.html", {
+            "text": text[:MAX_PLACE_LENGTH], "error": f"地名太长：最多 {MAX_PLACE_LENGTH} 个字符。",
+        }, status=400)
+    result = find_place(text)
+    if result.found:
+        return redirect(result.found.get_absolute_url())
+    if result.places:
+        return render(request, "pilots/place_lookup.html", {"text": text, "candidates": result.places})
+    return render(request, "pilots/place_lookup.html", {
+        "text": text, "suggestions": result.suggestions, "unknown": True,
+    }, status=404)
+
+
+def place_detail(request, code):
+    place = get_object_or_404(Place.objects.with_parents(), code=code)
+    applicability = applies_to(place)
+    return render(request, "pilots/place_detail.html", {
+        "place": place,
+        "namesakes": namesakes(place),
+        "applicability": applicability,
+        "children": place.children.all()[:200],
+    })
+
+
+def _place_json(place):
+    return {"code": place.code, "name": place.name, "province": place.province.name,
+            "full_name": place.full_label, "level": place.level}
+
+
+def applies_api(request):
+    text = _place_text(request)
+    if not text:
+        return json_response({"error": "请提供地名或行政区划代码：?place=宁波"}, status=400)
+    if len(text) > MAX_PLACE_LENGTH:
+        return json_response({"error": f"地名太长：最多 {MAX_PLACE_LENGTH} 个字符。"}, status=400)
+    result = find_place(text)
+    if len(result.places) > 1:
+        return json_response({
+            "error": f"“{text}”对应多个地方，请选择一个。",
+            "candidates": [_place_json(p) for p in result.places],
+        }, status=300)
+    if not result.found:
+        return json_response({
+            "error": f"没有找到地名“{text}”。",
+            "suggestions": [_place_json(p) for p in result.suggestions],
+        }, status=404)
+    applicability = applies_to(result.found)
+    measures = []
+    for measure, groups in applicability.measure_reasons():
+        data = measure_json(request, measure)
+        data["reason"] = groups[0].reason
+        data["reason_kind"] = groups[0].kind
+        data["reasons"] = [{"kind": g.kind, "reason": g.reason} for g in groups]
+        measures.append(data)
+    return json_response({
+        "place": _place_json(result.found),
+        "also_named": [_place_json(p) for p in result.namesakes],
+        "regions": [{
+            "name": m.region.name, "slug": m.region.slug, "programme": m.region.programme.name,
+            "basis": m.membership.basis, "coverage": m.coverage, "to_confirm": m.membership.to_confirm,
+            "explanation": m.explanation,
+        } for m in applicability.regions],
+        "measures": measures,
     })

@@ -1,0 +1,253 @@
+"""“What applies to my city?”: finding a place by any of its names, and what applies there, why."""
+import difflib
+import threading
+from dataclasses import dataclass, field
+
+from measures.models import Measure
+
+from . import gazetteer
+from .models import Level, Membership, MembershipKind, Place
+
+_lock = threading.Lock()
+_index = None
+
+
+class PlaceIndex:
+    """Every place's names and parent, held in memory: 3.4k rows, read on each lookup otherwise.
+
+    A name can be a place's full name (通州区), or a short name or pinyin of a province or
+    prefecture (西安), or of a county (通州). A name is resolved in that order of strength, so
+    西安 is 西安市 rather than also the districts called 西安区; places sharing the name at the same
+    strength (通州: two districts) are all returned, for the user to choose. The weaker namesakes
+    are still shown beside the answer.
+    """
+
+    def __init__(self):
+        rows = Place.objects.values_list("pk", "parent_id", "names", "name", "short_name", "level", "pinyin")
+        self.parent = {}
+        self.by_key = {}
+        self.short_names = {}
+        self.level = {}
+        self.pinyin = {}
+        for pk, parent_id, names, name, short, level, spelled in rows:
+            self.parent[pk] = parent_id
+            self.level[pk] = level
+            self.pinyin[pk] = spelled
+            full = gazetteer.lookup_key(name)
+            self.short_names.setdefault(gazetteer.lookup_key(short), pk)
+            for key in names:
+                strength = 0 if key == full else (2 if level == Level.COUNTY else 1)
+                self.by_key.setdefault(key, []).append((strength, pk))
+
+    def exact(self, key):
+        entries = self.by_key.get(key, [])
+        if not entries:
+            return []
+        best = min(strength for strength, _ in entries)
+        return [pk for strength, pk in entries if strength == best]
+
+    def all_named(self, key):
+        return [pk for _, pk in self.by_key.get(key, [])]
+
+    def within(self, pk, ancestor):
+        while pk is not None:
+            if pk == ancestor:
+                return True
+            pk = self.parent.get(pk)
+        return False
+
+    def resolve(self, text):
+        return gazetteer.resolve(text, self.exact, self.within)
+
+    def close_keys(self, text, limit=6):
+        """Places whose short name looks like the typed one: same characters, similar order."""
+        key = gazetteer.lookup_key(gazetteer.short_name(text))
+        if not key:
+            return []
+        sharing = [k for k in self.short_names if set(k) & set(key)]
+        spelled = gazetteer.pinyin(key)
+
+        def score(k):
+            # Same first character, similar sound, same length, a city rather than a county:
+            # 宁坡 (ningpo) is more likely 宁波 (ningbo) than 宁夏, 万宁 or 宁城.
+            pk = self.short_names[k]
+            return (difflib.SequenceMatcher(None, key, k).ratio() + 0.3 * (k[0] == key[0])
+                    + 0.5 * difflib.SequenceMatcher(None, spelled, self.pinyin[pk]).ratio()
+                    + 0.1 * (len(k) == len(key)) + 0.05 * (self.level[pk] != Level.COUNTY))
+
+        scored = sorted(sharing, key=lambda k: (-score(k), k))
+        return [self.short_names[k] for k in scored[:limit]]
+
+
+def place_index():
+    global _index
+    with _lock:
+        if _index is None:
+            _index = PlaceIndex()
+        return _index
+
+
+def reset_place_index():
+    global _index
+    with _lock:
+        _index = None
+
+
+@dataclass
+class PlaceSearch:
+    text: str
+    places: list = field(default_factory=list)      # one: found; several: the user chooses
+    suggestions: list = field(default_factory=list)  # none found: close names
+    namesakes: list = field(default_factory=list)    # found: other places answering to the same name
+
+    @property
+    def found(self):
+        return self.places[0] if len(self.places) == 1 else None
+
+
+def find_place(text):
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit():  # a GB/T 2260 code, 6 digits or the 12-digit form
+        places = list(Place.objects.with_parents().filter(code=text[:6])) if len(text) in (6, 12) else []
+        return PlaceSearch(text, places)
+    index = place_index()
+    pks = index.resolve(text)
+    places = sorted(Place.objects.with_parents().filter(pk__in=pks), key=lambda p: p.code)
+    if not places:
+        close = index.close_keys(text)
+        by_pk = Place.objects.with_parents().in_bulk(close)
+        return PlaceSearch(text, [], [by_pk[pk] for pk in close if pk in by_pk])
+    others = [pk for pk in index.all_named(gazetteer.lookup_key(text)) if pk not in pks]
+    return PlaceSearch(text, places, [], list(Place.objects.with_parents().filter(pk__in=others)))
+
+
+def namesakes(place):
+    """Other places that answer to this place's short name (西安市 → the two 西安区)."""
+    index = place_index()
+    others = [pk for pk in index.all_named(gazetteer.lookup_key(place.short_name)) if pk != place.pk]
+    return list(Place.objects.with_parents().filter(pk__in=others))
+
+
+# --- what applies ------------------------------------------------------------------------------
+
+@dataclass
+class RegionMatch:
+    """A region that applies to the place, and how: the whole place is in it, or part of it is."""
+
+    region: object
+    membership: object
+    coverage: str  # "whole" | "part" | "unsettled"
+
+    @property
+    def explanation(self):
+        member = self.membership.place
+        region = self.region.name
+        if self.coverage == "unsettled":
+            return (f"{member.name}在{region}所在省份，但不在其点名的核心（{self.region.composition}）之内；"
+                    "来源没有说明是否适用。")
+        if self.coverage == "part":
+            return f"{region}只包括{member.full_label}，是本地的一部分。"
+        return f"{member.full_label}属于{region}。"
+
+
+@dataclass
+class MeasureGroup:
+    kind: str          # nationwide | programme | region | partial | mention | unsettled
+    title: str
+    reason: str
+    measures: list
+    region_match: RegionMatch = None
+
+
+@dataclass
+class Applicability:
+    place: Place
+    regions: list
+    groups: list
+
+    def measure_reasons(self):
+        """Each measure once, with every reason it applies (the first is the strongest)."""
+        found = {}
+        for group in self.groups:
+            if group.kind == "unsettled":
+                continue
+            for measure in group.measures:
+                found.setdefault(measure.pk, (measure, []))[1].append(group)
+        return list(found.values())
+
+
+def region_matches(place):
+    chain = {place.pk, *(p.pk for p in place.ancestors)}
+    matches = {}
+    for membership in Membership.objects.select_related("region__programme", "place__parent__parent"):
+        member = membership.place
+        if membership.kind == MembershipKind.MEMBER:
+            if member.pk in chain:
+                coverage = "whole"
+            elif place.pk in {p.pk for p in member.ancestors}:
+                coverage = "part"
+            else:
+                continue
+        elif member.pk in chain:
+            coverage = "unsettled"
+        else:
+            continue
+        current = matches.get(membership.region_id)
+        rank = {"whole": 0, "part": 1, "unsettled": 2}
+        if current is None or rank[coverage] < rank[current.coverage]:
+            matches[membership.region_id] = RegionMatch(membership.region, membership, coverage)
+    return sorted(matches.values(), key=lambda m: (m.region.programme.position, m.region.position))
+
+
+def measures_naming(place):
+    """Measures whose own title or text names the place (寧波市探索… for 宁波)."""
+    from measures import search
+
+    names = list(dict.fromkeys(n for n in [place.short_name, place.name] if len(n) >= 2))
+    found = []
+    for name in names:
+        parsed = search.parse_query(name)
+        for measure in search.matching(Measure.objects.with_related(), parsed):
+            own_text = gazetteer.lookup_key(measure.title + measure.text)
+            if gazetteer.lookup_key(name) in own_text and measure not in found:
+                found.append(measure)
+    return sorted(found, key=lambda m: (m.document.position, m.position))
+
+
+def applies_to(place):
+    matches = region_matches(place)
+    base = Measure.objects.with_related().in_source_order()
+    groups = [MeasureGroup("nationwide", "全国推广的举措", "推广范围为全国。", list(base.nationwide()))]
+    applying = [m for m in matches if m.coverage in ("whole", "part")]
+    seen_programmes = set()
+    for match in applying:
+        programme = match.region.programme
+        if programme.pk not in seen_programmes:
+            scoped = list(base.filter(scope_programme=programme))
+            if scoped:
+                seen_programmes.add(programme.pk)
+                areas = [m for m in applying if m.region.programme_id == programme.pk]
+                groups.append(MeasureGroup(
+                    "programme", f"在{programme.name}区域推广的举措",
+                    "；".join(f"{m.explanation}依据：{m.membership.basis}" for m in areas),
+                    scoped, match,
+                ))
+    for match in applying:
+        tasks = list(base.filter(region=match.region))
+        if tasks:
+            kind = "region" if match.coverage == "whole" else "partial"
+            caveat = "（待核实）" if match.membership.to_confirm else ""
+            groups.append(MeasureGroup(
+                kind, f"{match.region.programme.name}：{match.region.name}的任务",
+                f"{match.explanation}{caveat}依据：{match.membership.basis}", tasks, match,
+            ))
+    for match in matches:
+        if match.coverage == "unsettled":
+            scoped = list(base.filter(scope_programme=match.region.programme))
+            groups.append(MeasureGroup("unsettled", f"未有定论：{match.region.name}", match.explanation,
+                                       scoped, match))
+    mentioned = measures_naming(place)
+    if mentioned:
+        groups.append(MeasureGroup("mention", f"文中提到{place.short_name}的举措",
+                                   f"举措原文提到“{place.short_name}”。", mentioned))
+    return Applicability(place, matches, groups)
