@@ -43,7 +43,7 @@ def phrases(django_db_blocker):
         return catalogue_phrases()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_simplified_traditional_and_taiwan_forms_find_the_same_measures(phrases, data):
     phrase = data.draw(st.sampled_from(phrases))

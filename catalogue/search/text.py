@@ -41,19 +41,29 @@ def normalize(text):
 
 
 def query_forms(text):
-    """The normalised forms a query is matched in: its own, and its mainland-vocabulary reading.
+    """The normalised forms a query is matched in: its own, and its readings across the
+    Taiwan/Hong Kong–mainland vocabulary divide.
 
-    Taiwan/Hong Kong vocabulary (智慧財產權, 軟體) is an extra form OR-ed with the first, never the
-    canonical one: tw2sp rewrites phrases, changes lengths and can misread context.
+    Regional vocabulary (智慧財產權 → 知识产权, 軟體 → 软件) is an extra form OR-ed with the first,
+    never the canonical one: tw2sp rewrites phrases, changes lengths and can misread context. The
+    forms are taken both ways (tw2sp of the query, and the Taiwan rendering of its Simplified
+    reading), so that a phrase typed in Simplified, in Traditional or in Taiwan usage (运行 / 運行 /
+    執行) is matched in the same set of forms and finds the same measures.
     """
     folded = fold_width_and_case(text)
-    forms = [normalize(folded)]
-    # tw2sp's phrase table is written in Traditional: feed it the Traditional reading too, so
-    # 智慧财产权 typed in Simplified characters is still understood.
-    for source in (folded, _converter("s2t").convert(folded)):
-        regional = normalize(_converter("tw2sp").convert(source))
-        if regional not in forms:
-            forms.append(regional)
+    base = normalize(folded)
+    forms = [base]
+    traditional = _converter("s2t").convert(base)
+    candidates = (
+        _converter("tw2sp").convert(folded),
+        _converter("tw2sp").convert(_converter("s2t").convert(folded)),
+        _converter("tw2sp").convert(traditional),
+        _converter("s2twp").convert(base),
+    )
+    for candidate in candidates:
+        form = normalize(candidate)
+        if form not in forms:
+            forms.append(form)
     return forms
 
 
