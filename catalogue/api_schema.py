@@ -1,9 +1,18 @@
 """The OpenAPI description of the JSON API, served at /api/schema/. Kept beside the code it
-describes; tests check real responses against it."""
-from django.http import JsonResponse
+describes; tests check real responses against it, and schemathesis checks the API against it.
+
+The identifiers a filter accepts (document, category, department, region slugs) are listed from
+the database when the description is served, so it says exactly which values are valid.
+"""
+import copy
+
+from catalogue.jsonapi import json_response
+from catalogue.search.query import MAX_QUERY_LENGTH, MAX_TERMS
 
 FILTER_PARAMETERS = [
-    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+    {"name": "q", "in": "query",
+     "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH,
+                "pattern": rf"^\s*\S*(\s+\S+){{0,{MAX_TERMS - 1}}}\s*$"},
      "description": "Search: words in either script (or Taiwan/HK vocabulary); every word must match; -word excludes."},
     {"name": "document", "in": "query", "schema": {"type": "string"}, "description": "Document slug."},
     {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "Category slug."},
@@ -106,7 +115,7 @@ SCHEMA = {
                 "summary": "What applies to a place: nationwide measures, through reform areas and pilot regions, "
                            "and measures naming it",
                 "parameters": [{"name": "place", "in": "query", "required": True,
-                                "schema": {"type": "string", "maxLength": 50},
+                                "schema": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": r"\S"},
                                 "description": "A place name in either script, with or without suffix, in pinyin, "
                                                "or its GB/T 2260 code."}],
                 "responses": {
@@ -135,5 +144,23 @@ SCHEMA = {
 }
 
 
+def build_schema():
+    from measures.models import Category, Department, Document
+    from pilots.models import Region
+
+    schema = copy.deepcopy(SCHEMA)
+    enums = {
+        "document": list(Document.objects.values_list("slug", flat=True)),
+        "category": list(Category.objects.values_list("slug", flat=True)),
+        "department": list(Department.objects.values_list("slug", flat=True)),
+        "region": list(Region.objects.values_list("slug", flat=True)),
+    }
+    for parameter in schema["paths"]["/api/measures/"]["get"]["parameters"]:
+        if parameter["name"] in enums:
+            target = parameter["schema"]["items"] if parameter["schema"]["type"] == "array" else parameter["schema"]
+            target["enum"] = enums[parameter["name"]]
+    return schema
+
+
 def schema(request):
-    return JsonResponse(SCHEMA, json_dumps_params={"ensure_ascii": False})
+    return json_response(build_schema())

@@ -9,6 +9,7 @@ from . import api_schema, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
+    path("healthz", views.healthz, name="healthz"),
     path("", include("measures.urls")),
     path("", include("pilots.urls")),
     path("api/measures/", measures_api.measures, name="api-measures"),

@@ -1,11 +1,12 @@
+from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
-
-from .jsonapi import json_response
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from measures.models import Category, Department, Document, Measure
 from pilots.models import Programme
+
+from .jsonapi import json_response
 
 
 def home(request):
@@ -52,3 +53,14 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _error(request, 500, _("服务器出错了，请稍后再试。"))
+
+
+def healthz(request):
+    """Whether the app can reach its database: 200 or 503, as JSON."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return json_response({"status": "unavailable", "database": exc.__class__.__name__}, status=503)
+    return json_response({"status": "ok", "database": "ok"})

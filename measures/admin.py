@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Category, Department, Document, Measure, Provision
 
@@ -9,25 +10,25 @@ class ProvisionInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(SimpleHistoryAdmin):
     list_display = ["title", "number", "issuer", "date", "script"]
     inlines = [ProvisionInline]
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SimpleHistoryAdmin):
     list_display = ["heading", "document", "declared_count", "first_number"]
     list_filter = ["document"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(SimpleHistoryAdmin):
     list_display = ["name", "full_name", "aliases", "successor"]
     search_fields = ["name", "full_name"]
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "number", "document", "category", "region", "scope"]
     list_filter = ["document", "category", "scope", "region", "departments"]
     search_fields = ["title", "text"]
@@ -36,5 +37,5 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Provision)
-class ProvisionAdmin(admin.ModelAdmin):
+class ProvisionAdmin(SimpleHistoryAdmin):
     list_display = ["document", "number", "__str__"]

@@ -36,6 +36,19 @@ class SearchFilter(django_filters.CharFilter):
     field_class = SearchQueryField
 
 
+class SlugsField(forms.ModelMultipleChoiceField):
+    """Several slugs; empty values (an emptied form field) are no choice rather than an error."""
+
+    def clean(self, value):
+        if isinstance(value, (list, tuple)):
+            value = [v for v in value if v not in ("", None)]
+        return super().clean(value)
+
+
+class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = SlugsField
+
+
 class MeasureFilterSet(django_filters.FilterSet):
     q = SearchFilter(method="filter_search", label=_("搜索"))
     document = django_filters.ModelChoiceFilter(
@@ -46,7 +59,7 @@ class MeasureFilterSet(django_filters.FilterSet):
         queryset=Category.objects.select_related("document"), to_field_name="slug", label=_("类别"),
         error_messages={"invalid_choice": _("没有这个类别：%(value)s")},
     )
-    department = django_filters.ModelMultipleChoiceFilter(
+    department = SlugsFilter(
         queryset=Department.objects.all(), to_field_name="slug", method="filter_departments",
         label=_("指导部门"), widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("没有这个指导部门：%(value)s"), "invalid_list": _("指导部门参数无效")},
@@ -87,5 +100,5 @@ class MeasureFilterSet(django_filters.FilterSet):
         parts = []
         for field, errors in self.errors.items():
             label = self.filters[field].label if field in self.filters else field
-            parts.append(f"{label}：{'；'.join(errors)}")
+            parts.append(_("%(field)s：%(errors)s") % {"field": label, "errors": "；".join(errors)})
         return "；".join(parts)

@@ -6,6 +6,7 @@ Every text field marked "verbatim" holds an exact slice of the seed file; tests 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class Script(models.TextChoices):
@@ -37,6 +38,7 @@ class Document(models.Model):
     note = models.TextField(blank=True, help_text="Curator's note on what the source does and does not contain, with its basis.")
 
     objects = SlugManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position"]
@@ -64,6 +66,7 @@ class Provision(models.Model):
     text = models.TextField(help_text="Verbatim, numeral included.")
 
     objects = DocumentPartManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["document", "number"]
@@ -98,6 +101,7 @@ class Category(models.Model):
     )
 
     objects = CategoryManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["document", "ordinal"]
@@ -135,11 +139,12 @@ class Department(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors",
         help_text="The body that took over its duties, if it was merged or dissolved.",
     )
-    history = models.TextField(blank=True, help_text="What happened to it, if it changed.")
-    basis = models.TextField(help_text="Source of the full name, aliases and history.")
+    changes = models.TextField(blank=True, help_text="What happened to it, if it changed (merged, dissolved).")
+    basis = models.TextField(help_text="Source of the full name, aliases and changes.")
     position = models.PositiveIntegerField(default=0)
 
     objects = SlugManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position"]
@@ -233,6 +238,7 @@ class Measure(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = MeasureManager()
+    history = HistoricalRecords(excluded_fields=list(SEARCH_COLUMNS), m2m_fields=[departments])
 
     class Meta:
         ordering = ["document__position", "position"]

@@ -211,7 +211,7 @@ def build_fixture_objects(*, sources_dir=None, reference_dir=None):
             "measures.department", slug=dept["slug"], name=dept["name"], full_name=dept["full_name"],
             aliases=dept.get("aliases", []),
             successor=[dept["successor"]] if dept.get("successor") else None,
-            history=dept.get("history", ""), basis=dept.get("basis", FACTS_BASIS), position=position,
+            changes=dept.get("changes", ""), basis=dept.get("basis", FACTS_BASIS), position=position,
         ))
 
     programme_slug_by_region = {}
@@ -279,11 +279,33 @@ def rendered_fixtures():
     return {name: render_fixture(build()) for name, build in fixture_builders().items()}
 
 
-@transaction.atomic
-def load_catalogue(*, verbosity=0):
-    """Load (or reload) the committed fixtures; natural keys make a second load a no-op.
-    (Our ``loaddata`` rebuilds the search index after loading.)"""
-    call_command("loaddata", *fixture_builders(), verbosity=verbosity)
+class DryRun(Exception):
+    """Raised inside a transaction to roll back what a dry run did."""
+
+
+def table_counts():
+    from django.apps import apps
+
+    models = [*apps.get_app_config("measures").get_models(), *apps.get_app_config("pilots").get_models()]
+    return {m._meta.label: m.objects.count() for m in models if not m._meta.label.split(".")[1].startswith("Historical")}
+
+
+def load_catalogue(*, verbosity=0, dry_run=False):
+    """Load (or reload) the committed fixtures, all or nothing; natural keys make a second load a
+    no-op. (Our ``loaddata`` rebuilds the search index after loading.) Returns the row counts
+    before and after; a dry run reports them and rolls everything back."""
+    before = table_counts()
+    try:
+        with transaction.atomic():
+            call_command("loaddata", *fixture_builders(), verbosity=verbosity)
+            after = table_counts()
+            if dry_run:
+                raise DryRun
+    except DryRun:
+        from . import search
+
+        search.reset_segmenter()  # it was built from data that was rolled back
+    return before, after
 
 
 # --- search index ----------------------------------------------------------------------------
@@ -325,13 +347,21 @@ def index_measures(pks=None, *, batch_size=1000):
     return count
 
 
-def rebuild_search_index():
-    """Dictionary from the current data, schema checked, every measure reindexed."""
+def rebuild_search_index(*, dry_run=False):
+    """Dictionary from the current data, schema checked, every measure reindexed: all in one
+    transaction, so a failure part-way leaves the index as it was."""
     from catalogue.search import backend_for
 
     from . import search
     from .models import Measure
 
     search.reset_segmenter()
-    backend_for(Measure).ensure_schema()
-    return index_measures()
+    try:
+        with transaction.atomic():
+            backend_for(Measure).ensure_schema()
+            count = index_measures()
+            if dry_run:
+                raise DryRun
+    except DryRun:
+        search.reset_segmenter()
+    return count

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import GazetteerSource, Membership, Place, Programme, Region
 
@@ -16,20 +17,20 @@ class RegionInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(SimpleHistoryAdmin):
     list_display = ["name", "document"]
     inlines = [RegionInline]
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(SimpleHistoryAdmin):
     list_display = ["name", "programme", "composition", "to_confirm"]
     list_filter = ["programme", "to_confirm"]
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["region", "place", "kind", "to_confirm"]
     list_filter = ["region", "kind", "to_confirm"]
     raw_id_fields = ["place"]
@@ -37,7 +38,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "short_name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name", "short_name", "pinyin"]
@@ -46,5 +47,5 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(GazetteerSource)
-class GazetteerSourceAdmin(admin.ModelAdmin):
+class GazetteerSourceAdmin(SimpleHistoryAdmin):
     list_display = ["package", "version", "rows", "license"]

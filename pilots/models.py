@@ -5,6 +5,7 @@ a reader can see where it comes from and a curator can correct it.
 """
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class SlugManager(models.Manager):
@@ -25,6 +26,7 @@ class Programme(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     objects = SlugManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position"]
@@ -55,6 +57,7 @@ class Region(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     objects = SlugManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["programme__position", "position"]
@@ -123,6 +126,7 @@ class Place(models.Model):
     source = models.ForeignKey(GazetteerSource, on_delete=models.PROTECT, related_name="places")
 
     objects = CodeManager.from_queryset(PlaceQuerySet)()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -185,6 +189,7 @@ class Membership(models.Model):
     to_confirm = models.BooleanField(default=False)
 
     objects = MembershipManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["region", "place__code"]

@@ -1,8 +1,7 @@
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from catalogue.jsonapi import json_response
 from measures.api import measure_json
@@ -52,11 +51,11 @@ def place_lookup(request):
     if not text:
         asked = "place" in request.GET or "q" in request.GET
         return render(request, "pilots/place_lookup.html", {
-            "error": "请输入地名，例如“宁波”或“北京市通州区”。" if asked else None,
+            "error": _("请输入地名，例如“宁波”或“北京市通州区”。") if asked else None,
         }, status=400 if asked else 200)
     if len(text) > MAX_PLACE_LENGTH:
         return render(request, "pilots/place_lookup.html", {
-            "text": text[:MAX_PLACE_LENGTH], "error": f"地名太长：最多 {MAX_PLACE_LENGTH} 个字符。",
+            "text": text[:MAX_PLACE_LENGTH], "error": too_long(),
         }, status=400)
     result = find_place(text)
     if result.found:
@@ -79,6 +78,10 @@ def place_detail(request, code):
     })
 
 
+def too_long():
+    return _("地名太长：最多 %(max)d 个字符。") % {"max": MAX_PLACE_LENGTH}
+
+
 def _place_json(place):
     return {"code": place.code, "name": place.name, "province": place.province.name,
             "full_name": place.full_label, "level": place.level}
@@ -87,18 +90,18 @@ def _place_json(place):
 def applies_api(request):
     text = _place_text(request)
     if not text:
-        return json_response({"error": "请提供地名或行政区划代码：?place=宁波"}, status=400)
+        return json_response({"error": _("请提供地名或行政区划代码：?place=宁波")}, status=400)
     if len(text) > MAX_PLACE_LENGTH:
-        return json_response({"error": f"地名太长：最多 {MAX_PLACE_LENGTH} 个字符。"}, status=400)
+        return json_response({"error": too_long()}, status=400)
     result = find_place(text)
     if len(result.places) > 1:
         return json_response({
-            "error": f"“{text}”对应多个地方，请选择一个。",
+            "error": _("“%(name)s”对应多个地方，请选择一个。") % {"name": text},
             "candidates": [_place_json(p) for p in result.places],
         }, status=300)
     if not result.found:
         return json_response({
-            "error": f"没有找到地名“{text}”。",
+            "error": _("没有找到地名“%(name)s”。") % {"name": text},
             "suggestions": [_place_json(p) for p in result.suggestions],
         }, status=404)
     applicability = applies_to(result.found)

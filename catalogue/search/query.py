@@ -7,6 +7,8 @@ parameters, never as syntax.
 """
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .segment import Segmenter
 from .text import fold_width_and_case, query_forms, word_pieces
 
@@ -136,11 +138,11 @@ def parse(text, segmenter):
     """
     text = (text or "").strip()
     if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError(f"搜索词太长：最多 {MAX_QUERY_LENGTH} 个字符，现在是 {len(text)} 个。")
+        raise QueryError(_("搜索词太长：最多 %(max)d 个字符，现在是 %(n)d 个。") % {"max": MAX_QUERY_LENGTH, "n": len(text)})
     query = ParsedQuery(text=text)
     pieces = fold_width_and_case(text).split()
     if len(pieces) > MAX_TERMS:
-        raise QueryError(f"搜索词太多：最多 {MAX_TERMS} 个，现在是 {len(pieces)} 个。")
+        raise QueryError(_("搜索词太多：最多 %(max)d 个，现在是 %(n)d 个。") % {"max": MAX_TERMS, "n": len(pieces)})
     if not any(word_pieces(piece) for piece in pieces):
         return query
     if callable(segmenter) and not isinstance(segmenter, Segmenter):

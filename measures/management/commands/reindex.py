@@ -6,12 +6,17 @@ from measures import search, services
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search dictionary and index every measure (safe to run at any time)."
+    help = "Rebuild the search dictionary and index every measure, in one transaction (safe at any time)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Index, report, then roll back.")
+
+    def handle(self, *args, dry_run=False, **options):
         started = time.perf_counter()
-        count = services.rebuild_search_index()
+        count = services.rebuild_search_index(dry_run=dry_run)
         elapsed = time.perf_counter() - started
-        version = search.index_state().dictionary_version
         rate = count / elapsed if elapsed else 0
-        self.stdout.write(f"indexed {count} measures in {elapsed:.2f}s ({rate:.0f}/s), dictionary {version}")
+        state = search.index_state()
+        version = state.dictionary_version if state else "none"
+        suffix = " (dry run: rolled back)" if dry_run else ""
+        self.stdout.write(f"indexed {count} measures in {elapsed:.2f}s ({rate:.0f}/s), dictionary {version}{suffix}")

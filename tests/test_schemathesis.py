@@ -1,0 +1,34 @@
+"""Schemathesis drives the API from its OpenAPI description (as served, with the valid slugs
+listed from the database): no server error, no response that breaks the description."""
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+
+from catalogue.api_schema import build_schema
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "80"))
+
+
+def operations():
+    for result in schemathesis.openapi.from_dict(build_schema()).get_all_operations():
+        yield result.ok()
+
+
+@pytest.mark.django_db
+def test_every_operation_conforms_to_the_description():
+    app = get_wsgi_application()
+    checked = []
+    for operation in operations():
+
+        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def check(case):
+            response = case.call(app=app)
+            case.validate_response(response)
+
+        check()
+        checked.append(operation.path)
+    assert sorted(checked) == ["/api/applies/", "/api/measures/"]
