@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= catalogue.settings.dev
 
-.PHONY: install run migrate load test test-postgres fixtures clean
+.PHONY: install run serve migrate load test test-postgres loadtest fixtures clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,16 @@ load: migrate
 run: load
 	@echo "Serving the catalogue on http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production-style serving: gunicorn, jieba loaded before the workers fork. Needs the production
+# environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL=postgres://…): see docs/OPERATIONS.md.
+serve: install
+	DJANGO_SETTINGS_MODULE=catalogue.settings.prod $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_SETTINGS_MODULE=catalogue.settings.prod BIND=127.0.0.1:$(PORT) $(VENV)/bin/gunicorn -c catalogue/gunicorn.conf.py catalogue.wsgi
+
+# The 5-minute soak at 50 clients (gunicorn + PostgreSQL on loopback).
+loadtest: install
+	$(PY) scripts/loadtest.py --clients 50 --duration 300
 
 fixtures: install
 	$(PY) manage.py build_fixtures

@@ -25,7 +25,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        logger.warning("database unavailable on %s: %s", request.path, exception.__class__.__name__)
+        logger.warning("database unavailable on %s: %s: %s", request.path, exception.__class__.__name__, exception)
         return unavailable_response(request)
 
 

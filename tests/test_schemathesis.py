@@ -4,7 +4,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from catalogue.api_schema import build_schema
@@ -17,8 +19,19 @@ def operations():
         yield result.ok()
 
 
+@pytest.fixture
+def keep_test_connection():
+    """Calling the WSGI app directly would close the test's connection mid-transaction at the end
+    of each request; Django's own test client detaches the same handlers."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_every_operation_conforms_to_the_description():
+def test_every_operation_conforms_to_the_description(keep_test_connection):
     app = get_wsgi_application()
     checked = []
     for operation in operations():

@@ -10,9 +10,8 @@ from django.utils.safestring import mark_safe
 from .text import normalize
 
 
-def choose_needles(text, levels):
-    """Per term, the first level of needles (whole term, words, sub-words) found in ``text``."""
-    normalized = normalize(text)
+def choose_needles(normalized, levels):
+    """Per term, the first level of needles (whole term, words, sub-words) found in the text."""
     chosen = []
     for term_levels in levels:
         for level in term_levels:
@@ -23,8 +22,7 @@ def choose_needles(text, levels):
     return chosen
 
 
-def match_spans(text, needles):
-    normalized = normalize(text)
+def match_spans(normalized, needles):
     spans = []
     for needle in needles:
         if not needle:
@@ -57,14 +55,19 @@ def _render(text, spans, start=0, end=None):
     return "".join(out)
 
 
+def _spans(text, levels):
+    normalized = normalize(text)
+    return match_spans(normalized, choose_needles(normalized, levels))
+
+
 def highlight(text, levels):
     """The whole text, escaped, with every match marked."""
-    return mark_safe(_render(text, match_spans(text, choose_needles(text, levels))))
+    return mark_safe(_render(text, _spans(text, levels)))
 
 
 def snippet(text, levels, width=110):
     """A window of about ``width`` characters around the first match, escaped and marked."""
-    spans = match_spans(text, choose_needles(text, levels))
+    spans = _spans(text, levels)
     if not spans:
         cut = text[:width]
         return mark_safe(escape(cut) + ("…" if len(text) > width else ""))

@@ -28,6 +28,11 @@ def _base_tokenizer():
         return _default_tokenizer
 
 
+def warm_up():
+    """Load jieba's main dictionary now rather than on the first search."""
+    _base_tokenizer()
+
+
 def dictionary_version(words):
     digest = hashlib.sha256("\n".join(sorted(set(words))).encode()).hexdigest()[:12]
     return f"jieba-{jieba.__version__}-{digest}"

@@ -1,0 +1,17 @@
+"""gunicorn settings: `gunicorn -c catalogue/gunicorn.conf.py catalogue.wsgi`.
+
+The app is imported once in the master (preload), so jieba's dictionary (about a second to load,
+tens of MB) is read before the workers fork and shared copy-on-write.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+preload_app = True
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 10
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # unset: no access log
+errorlog = "-"
