@@ -12,7 +12,8 @@ from catalogue.search.query import MAX_QUERY_LENGTH, MAX_TERMS
 FILTER_PARAMETERS = [
     {"name": "q", "in": "query",
      "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH,
-                "pattern": rf"^\s*\S*(\s+\S+){{0,{MAX_TERMS - 1}}}\s*$"},
+                # at most MAX_TERMS words; no NUL (refused: no text can carry one)
+                "pattern": rf"^\s*[^\s\x00]*(\s+[^\s\x00]+){{0,{MAX_TERMS - 1}}}\s*$"},
      "description": "Search: words in either script (or Taiwan/HK vocabulary); every word must match; -word excludes."},
     {"name": "document", "in": "query", "schema": {"type": "string"}, "description": "Document slug."},
     {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "Category slug."},
@@ -115,7 +116,9 @@ SCHEMA = {
                 "summary": "What applies to a place: nationwide measures, through reform areas and pilot regions, "
                            "and measures naming it",
                 "parameters": [{"name": "place", "in": "query", "required": True,
-                                "schema": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": r"\S"},
+                                "schema": {"type": "string", "minLength": 1, "maxLength": 50,
+                                           # a character that is neither space nor control; no NUL
+                                           "pattern": r"^[^\x00]*[^\s\x00-\x1f\x7f-\x9f][^\x00]*$"},
                                 "description": "A place name in either script, with or without suffix, in pinyin, "
                                                "or its GB/T 2260 code."}],
                 "responses": {

@@ -1,7 +1,9 @@
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .jsonapi import json_response
@@ -40,3 +42,41 @@ def unavailable_response(request):
 
 
 
+
+
+class LanguageFromQueryMiddleware:
+    """``?lang=en`` switches the interface language (menus, labels, messages) and remembers it.
+    A plain link, so choosing a language needs no form and no JavaScript."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request):
+        lang = request.GET.get("lang")
+        if lang not in self.languages:
+            return self.get_response(request)
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+        response = self.get_response(request)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+
+class RejectNulMiddleware:
+    """A NUL byte anywhere in the path or the query string is a 400 with a message.
+
+    No text can carry one (PostgreSQL refuses to compare with it), so rather than let a lookup
+    fail deep inside, the request is refused at the door, in the user's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in k or any("\x00" in v for v in values)
+                                         for k, values in request.GET.lists()):
+            message = _("请求中含有空字符（NUL），无法处理。")
+            if request.path.startswith("/api/"):
+                return json_response({"error": message}, status=400)
+            return render(request, "error.html", {"status": 400, "message": message}, status=400)
+        return self.get_response(request)

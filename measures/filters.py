@@ -49,8 +49,17 @@ class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = SlugsField
 
 
+SORTS = {"relevance": _("相关度"), "source": _("来源顺序"), "newest": _("文件（最新在前）")}
+
+
 class MeasureFilterSet(django_filters.FilterSet):
     q = SearchFilter(method="filter_search", label=_("搜索"))
+    # Ordering is applied after the search ranks (see views.filtered_measures); declared here so
+    # that a bad value is reported like any other filter's.
+    sort = django_filters.ChoiceFilter(
+        choices=list(SORTS.items()), method="keep", label=_("排序"),
+        error_messages={"invalid_choice": _("没有这种排序：%(value)s")},
+    )
     document = django_filters.ModelChoiceFilter(
         queryset=Document.objects.all(), to_field_name="slug", label=_("文件"),
         error_messages={"invalid_choice": _("没有这个文件：%(value)s")},
@@ -75,7 +84,10 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Measure
-        fields = ["q", "document", "category", "department", "scope", "region"]
+        fields = ["q", "document", "category", "department", "scope", "region", "sort"]
+
+    def keep(self, queryset, name, value):
+        return queryset
 
     def filter_search(self, queryset, name, parsed):
         return search.matching(queryset, parsed)

@@ -1,29 +1,69 @@
 from django.conf import settings
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from catalogue.pagination import paginate
 from catalogue.search import QueryError
 
 from . import search
-from .filters import MeasureFilterSet
-from .models import Category, Department, Document, Measure
+from .filters import SORTS, MeasureFilterSet
+from .models import Category, Department, Document, Measure, Scope
 from .selectors import facet_counts, gaps_between, source_gaps
 
 
+def sort_of(filterset, parsed):
+    asked = filterset.form.cleaned_data.get("sort")
+    if asked:
+        return asked
+    return "relevance" if parsed is not None and parsed.terms else "source"
+
+
 def filtered_measures(params):
-    """The list page's and the API's shared reading of the query string.
+    """The list page's, the API's and the exports' shared reading of the query string.
 
     Returns (filterset, queryset, parsed query); queryset is None when the parameters are invalid.
-    A search ranks its results; otherwise they come in source order.
+    A search ranks its results unless another order is asked for; otherwise source order.
     """
     filterset = MeasureFilterSet(params, queryset=Measure.objects.with_related().in_source_order())
     if not filterset.is_valid():
         return filterset, None, None
     parsed = filterset.search_query
     queryset = filterset.qs
-    if parsed is not None and not parsed.is_empty:
+    sort = sort_of(filterset, parsed)
+    if sort == "relevance" and parsed is not None and parsed.terms:
         queryset = search.ranked(queryset, parsed)
+    elif sort == "newest":
+        queryset = queryset.order_by(F("document__date").desc(nulls_last=True), "document__position", "position")
     return filterset, queryset, parsed
+
+
+def filter_chips(request, filterset):
+    """One removable chip per active filter value, each linking to the page without it."""
+    data = filterset.form.cleaned_data
+    chips = []
+
+    def without(name, value=None):
+        params = request.GET.copy()
+        params.pop("page", None)
+        if value is None:
+            params.pop(name, None)
+        else:
+            params.setlist(name, [v for v in params.getlist(name) if v != value])
+        return f"?{params.urlencode()}" if params else "?"
+
+    if data.get("q") is not None and data["q"].text:
+        chips.append({"kind": _("搜索"), "label": data["q"].text, "remove_url": without("q")})
+    for name in ("document", "category", "region"):
+        if data.get(name):
+            chips.append({"kind": filterset.filters[name].label, "label": str(data[name]), "remove_url": without(name)})
+    for department in data.get("department") or []:
+        chips.append({"kind": filterset.filters["department"].label, "label": department.name,
+                      "remove_url": without("department", department.slug)})
+    if data.get("scope"):
+        chips.append({"kind": filterset.filters["scope"].label, "label": dict(Scope.choices)[data["scope"]],
+                      "remove_url": without("scope")})
+    return chips
 
 
 def measure_list(request):
@@ -34,12 +74,11 @@ def measure_list(request):
         }, status=400)
     page = paginate(request, queryset, settings.MEASURES_PAGE_SIZE)
     empty_search = parsed is not None and parsed.is_empty
-    searching = parsed is not None and not parsed.is_empty
     gaps = [] if empty_search else source_gaps()
     rows, previous = [], None
     for measure in search.attach_highlights(page.object_list, parsed):
         # Gaps in the numbering only make sense between neighbours in source order.
-        if not searching and previous is not None and previous.document_id == measure.document_id and measure.number:
+        if sort_of(filterset, parsed) == "source" and previous is not None and previous.document_id == measure.document_id and measure.number:
             rows += [("gap", g) for g in gaps_between(gaps, measure.document_id, previous.number, measure.number)]
         rows.append(("measure", measure))
         previous = measure
@@ -49,6 +88,9 @@ def measure_list(request):
         "page": page,
         "rows": rows,
         "query": parsed,
+        "sort": sort_of(filterset, parsed),
+        "sort_options": list(SORTS.items()),
+        "chips": filter_chips(request, filterset),
         "empty_search": empty_search,
         "facets": [] if empty_search else facet_counts(request.GET, Measure.objects.all()),
         "category_gaps": [g for g in gaps if g.category == category],
@@ -122,3 +164,16 @@ def department_detail(request, slug):
         "measures": department.measures.with_related().in_source_order(),
         "predecessors": department.predecessors.all(),
     })
+
+
+def measure_export(request, fmt):
+    from django.http import Http404
+
+    from .exports import FORMATS
+
+    if fmt not in FORMATS:
+        raise Http404(_("没有这种导出格式。"))
+    filterset, queryset, parsed = filtered_measures(request.GET)
+    if queryset is None:
+        return render(request, "error.html", {"status": 400, "message": filterset.error_message()}, status=400)
+    return FORMATS[fmt](request, queryset)

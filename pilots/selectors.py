@@ -3,6 +3,8 @@ import difflib
 import threading
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from measures.models import Measure
 
 from . import gazetteer
@@ -143,11 +145,11 @@ class RegionMatch:
         member = self.membership.place
         region = self.region.name
         if self.coverage == "unsettled":
-            return (f"{member.name}在{region}所在省份，但不在其点名的核心（{self.region.composition}）之内；"
-                    "来源没有说明是否适用。")
+            return _("%(place)s在%(region)s所在省份，但不在其点名的核心（%(core)s）之内；来源没有说明是否适用。") % {
+                "place": member.name, "region": region, "core": self.region.composition}
         if self.coverage == "part":
-            return f"{region}只包括{member.full_label}，是本地的一部分。"
-        return f"{member.full_label}属于{region}。"
+            return _("%(region)s只包括%(member)s，是本地的一部分。") % {"region": region, "member": member.full_label}
+        return _("%(member)s属于%(region)s。") % {"member": member.full_label, "region": region}
 
 
 @dataclass
@@ -217,7 +219,7 @@ def measures_naming(place):
 def applies_to(place):
     matches = region_matches(place)
     base = Measure.objects.with_related().in_source_order()
-    groups = [MeasureGroup("nationwide", "全国推广的举措", "推广范围为全国。", list(base.nationwide()))]
+    groups = [MeasureGroup("nationwide", _("全国推广的举措"), _("推广范围为全国。"), list(base.nationwide()))]
     applying = [m for m in matches if m.coverage in ("whole", "part")]
     seen_programmes = set()
     for match in applying:
@@ -228,26 +230,29 @@ def applies_to(place):
                 seen_programmes.add(programme.pk)
                 areas = [m for m in applying if m.region.programme_id == programme.pk]
                 groups.append(MeasureGroup(
-                    "programme", f"在{programme.name}区域推广的举措",
-                    "；".join(f"{m.explanation}依据：{m.membership.basis}" for m in areas),
+                    "programme", _("在%(programme)s区域推广的举措") % {"programme": programme.name},
+                    "；".join(_("%(why)s依据：%(basis)s") % {"why": m.explanation, "basis": m.membership.basis}
+                             for m in areas),
                     scoped, match,
                 ))
     for match in applying:
         tasks = list(base.filter(region=match.region))
         if tasks:
             kind = "region" if match.coverage == "whole" else "partial"
-            caveat = "（待核实）" if match.membership.to_confirm else ""
+            caveat = _("（待核实）") if match.membership.to_confirm else ""
             groups.append(MeasureGroup(
-                kind, f"{match.region.programme.name}：{match.region.name}的任务",
-                f"{match.explanation}{caveat}依据：{match.membership.basis}", tasks, match,
+                kind, _("%(programme)s：%(region)s的任务") % {"programme": match.region.programme.name,
+                                                           "region": match.region.name},
+                _("%(why)s依据：%(basis)s") % {"why": match.explanation + caveat, "basis": match.membership.basis},
+                tasks, match,
             ))
     for match in matches:
         if match.coverage == "unsettled":
             scoped = list(base.filter(scope_programme=match.region.programme))
-            groups.append(MeasureGroup("unsettled", f"未有定论：{match.region.name}", match.explanation,
-                                       scoped, match))
+            groups.append(MeasureGroup("unsettled", _("未有定论：%(region)s") % {"region": match.region.name},
+                                       match.explanation, scoped, match))
     mentioned = measures_naming(place)
     if mentioned:
-        groups.append(MeasureGroup("mention", f"文中提到{place.short_name}的举措",
-                                   f"举措原文提到“{place.short_name}”。", mentioned))
+        groups.append(MeasureGroup("mention", _("文中提到%(place)s的举措") % {"place": place.short_name},
+                                   _("举措原文提到“%(place)s”。") % {"place": place.short_name}, mentioned))
     return Applicability(place, matches, groups)

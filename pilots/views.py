@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,6 +9,7 @@ from catalogue.jsonapi import json_response
 from measures.api import measure_json
 from measures.models import Measure
 
+from . import maps
 from .models import Membership, Place, Programme, Region
 from .selectors import applies_to, find_place, namesakes
 
@@ -28,10 +31,22 @@ def programme_detail(request, slug):
     })
 
 
+def map_context(regions):
+    return {"layers": maps.region_layers(regions), "dots": maps.background(),
+            "map_width": maps.WIDTH, "map_height": maps.HEIGHT}
+
+
+def pilots_map(request):
+    programmes = Programme.objects.prefetch_related("regions")
+    regions = [r for p in programmes for r in p.regions.all()]
+    return render(request, "pilots/map.html", {"programmes": programmes, **map_context(regions)})
+
+
 def region_detail(request, slug):
     region = get_object_or_404(Region.objects.select_related("programme"), slug=slug)
     memberships = region.memberships.select_related("place__parent__parent")
     return render(request, "pilots/region_detail.html", {
+        **map_context([region]),
         "region": region,
         "memberships": [m for m in memberships if m.kind == "member"],
         "unsettled": [m for m in memberships if m.kind == "unsettled"],
@@ -42,7 +57,9 @@ def region_detail(request, slug):
 
 
 def _place_text(request):
-    return (request.GET.get("place") or request.GET.get("q") or "").strip()
+    text = request.GET.get("place") or request.GET.get("q") or ""
+    # Control characters carry no name; anything else is looked up (and may simply not be found).
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch.isspace()).strip()
 
 
 def place_lookup(request):

@@ -64,7 +64,7 @@ def test_two_word_queries_are_script_blind_too(phrases, data):
 @pytest.mark.parametrize("query", [
     '"', "*", "NEAR", "NEAR(知识 产权)", "C++", "OR", "AND", "NOT", '"知识产权', "知识产权'", "\\", ":", "^",
     "-", "--", "- -", "知识 & 产权", "知识 | 产权", "!产权", "产权:*", "(质押)", "{}", "'; DROP TABLE x; --",
-    "\u3000\u3000", "ｃ＋＋", "\x00", "🙂", "𠀀", "a" * 100,
+    "\u3000\u3000", "ｃ＋＋", "\x1c", "🙂", "𠀀", "a" * 100,
 ])
 def test_operator_syntax_is_just_text(client, query):
     response = client.get("/api/measures/", {"q": query})
@@ -264,3 +264,11 @@ def test_the_full_text_index_exists_for_this_database():
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM measures_measure WHERE search_vector IS NULL")
             assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("params", [{"q": "\x00"}, {"q": "知识\x00产权"}, {"department": "ndrc\x00"}])
+def test_a_nul_byte_is_refused_with_a_message(client, params):
+    response = client.get("/api/measures/", params)
+    assert response.status_code == 400 and "NUL" in response.json()["error"]
+    page = client.get("/measures/", params)
+    assert page.status_code == 400 and "请求中含有空字符" in page.content.decode()

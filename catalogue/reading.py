@@ -1,0 +1,79 @@
+"""The reading script: measures, headings and names shown converted with OpenCC, for display only.
+
+Stored text is never converted (search, exports and the API keep the source's own script); a
+page converts what it shows, per request, into the script the reader chose. The choice comes from
+``?script=`` (and is then remembered in a cookie) or the cookie; "orig" shows each text as
+published.
+"""
+import contextvars
+import functools
+
+from django.utils.safestring import SafeData, mark_safe
+
+from .search.text import _converter
+
+SCRIPTS = {  # value: (label, OpenCC config, HTML lang)
+    "orig": ("原文", None, None),
+    "hans": ("简体", "t2s", "zh-Hans"),
+    "hant": ("繁體", "s2t", "zh-Hant"),
+    "tw": ("台灣", "s2twp", "zh-Hant-TW"),
+    "hk": ("香港", "s2hk", "zh-Hant-HK"),
+}
+DEFAULT = "orig"
+COOKIE = "script"
+COOKIE_AGE = 365 * 24 * 3600
+
+current = contextvars.ContextVar("reading_script", default=DEFAULT)
+
+
+@functools.lru_cache(maxsize=8192)
+def _convert(config, text):
+    if config in ("s2t", "s2twp", "s2hk"):
+        # OpenCC's s2* tables expect Simplified input: read Traditional sources through t2s first,
+        # or their own characters could be "converted" a second time.
+        text = _converter("t2s").convert(text)
+    return _converter(config).convert(text)
+
+
+def convert(value, script=None):
+    """``value`` in the reading script (or ``script``); markup and safety are kept."""
+    config = SCRIPTS.get(script or current.get(), SCRIPTS[DEFAULT])[1]
+    if config is None or not value:
+        return value
+    converted = _convert(config, str(value))
+    return mark_safe(converted) if isinstance(value, SafeData) else converted
+
+
+def choose(request):
+    """The script asked for in the URL, else remembered in the cookie, else as published."""
+    asked = request.GET.get("script")
+    if asked in SCRIPTS:
+        return asked, True
+    remembered = request.COOKIES.get(COOKIE)
+    return (remembered if remembered in SCRIPTS else DEFAULT), False
+
+
+class ReadingScriptMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        script, from_url = choose(request)
+        request.reading_script = script
+        token = current.set(script)
+        try:
+            response = self.get_response(request)
+        finally:
+            current.reset(token)
+        if from_url:
+            response.set_cookie(COOKIE, script, max_age=COOKIE_AGE, samesite="Lax")
+        return response
+
+
+def context(request):
+    script = getattr(request, "reading_script", DEFAULT)
+    return {
+        "reading_script": script,
+        "reading_scripts": [(value, label) for value, (label, _, _) in SCRIPTS.items()],
+        "reading_lang": SCRIPTS[script][2],
+    }
