@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
     path("", include("measures.urls")),
     path("", include("pilots.urls")),
     path("api/measures/", measures_api.measures, name="api-measures"),

@@ -1,5 +1,6 @@
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -64,3 +65,8 @@ def healthz(request):
     except DatabaseError as exc:
         return json_response({"status": "unavailable", "database": exc.__class__.__name__}, status=503)
     return json_response({"status": "ok", "database": "ok"})
+
+
+def ping(request):
+    """Liveness: the process answers. Touches no data (also the benchmark's floor)."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -109,7 +109,7 @@ def searchable_fields(measure):
 
 
 def index_values(measure, segmenter):
-    plain = "\n".join(search.normalize(f) for f in searchable_fields(measure))
+    plain = "\n".join(search.normalize_text(f) for f in searchable_fields(measure))
     return {
         "search_plain": plain,
         "search_tokens": " ".join(segmenter.index_tokens(plain)),

@@ -7,7 +7,7 @@ marks are added, so stored or typed markup is shown as text.
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .text import normalize
+from .text import normalize_text as normalize
 
 
 def choose_needles(normalized, levels):

@@ -9,7 +9,9 @@ import threading
 
 import jieba
 
-from .text import normalize, word_pieces
+from .text import normalize, sentences, word_pieces
+
+SENTENCE_CACHE_SIZE = 65536
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -51,12 +53,24 @@ class Segmenter:
             tokenizer.add_word(word)
         self.tokenizer = tokenizer
         self.version = dictionary_version(self.words)
+        self._sentence_tokens = {}
+
+    def _tokens_of(self, sentence):
+        cached = self._sentence_tokens.get(sentence)
+        if cached is None:
+            cached = []
+            for token in self.tokenizer.cut_for_search(sentence, HMM=False):
+                cached.extend(word_pieces(token))
+            if len(self._sentence_tokens) >= SENTENCE_CACHE_SIZE:
+                self._sentence_tokens.clear()
+            self._sentence_tokens[sentence] = cached
+        return cached
 
     def index_tokens(self, normalized_text):
         """Every token a document is found by: words and their dictionary sub-words."""
         tokens = []
-        for token in self.tokenizer.cut_for_search(normalized_text, HMM=False):
-            tokens.extend(word_pieces(token))
+        for sentence in sentences(normalized_text):
+            tokens.extend(self._tokens_of(sentence))
         return tokens
 
     def query_words(self, normalized_text):

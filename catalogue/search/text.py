@@ -31,7 +31,7 @@ def fold_width_and_case(text):
     return "".join(map(_fold_char, text))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def normalize(text):
     """Half-width, lowercase, Simplified; same length as ``text``.
 
@@ -42,6 +42,22 @@ def normalize(text):
     if len(converted) != len(folded):  # not expected with opencc's t2s tables; never misalign
         converted = "".join(c2 if len(c2 := _converter("t2s").convert(c)) == 1 else c for c in folded)
     return converted
+
+
+# Sentence ends: no OpenCC phrase and no jieba word spans one, so a text can be converted and
+# segmented a sentence at a time, and a sentence seen before costs nothing.
+SENTENCE_RE = re.compile(r"[^。；;！？!?\n]*[。；;！？!?\n]?")
+
+
+def sentences(text):
+    return [piece for piece in SENTENCE_RE.findall(text) if piece]
+
+
+def normalize_text(text):
+    """``normalize`` for long texts: sentence by sentence, each cached."""
+    if len(text) <= 80:
+        return normalize(text)
+    return "".join(normalize(piece) for piece in sentences(text))
 
 
 def query_forms(text):

@@ -12,8 +12,9 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, **options):
         before, after = services.load_catalogue(verbosity=options["verbosity"], dry_run=dry_run)
         changed = {label: (before[label], after[label]) for label in after if before[label] != after[label]}
-        for label, (old, new) in changed.items():
-            self.stdout.write(f"  {label}: {old} → {new} rows")
+        if options["verbosity"] >= 1:
+            for label, (old, new) in changed.items():
+                self.stdout.write(f"  {label}: {old} → {new} rows")
         if dry_run:
             self.stdout.write("dry run: nothing was written")
         else:

@@ -1,0 +1,27 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from catalogue import benchmark
+from measures import services, synthetic
+
+
+class Command(BaseCommand):
+    help = ("Time a fixed query mix through the real views and API, with an icontains baseline and a trivial "
+            "view in the same run. --synth N first fills the database with N synthetic measures.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--synth", type=int, help="Generate N synthetic measures first (replacing earlier ones).")
+        parser.add_argument("--repeat", type=int, default=20, help="Rounds over each kind's URLs.")
+
+    def handle(self, *args, synth=None, repeat=20, **options):
+        if synth:
+            started = time.perf_counter()
+            pks = synthetic.generate(measures=synth)
+            inserted = time.perf_counter() - started
+            started = time.perf_counter()
+            services.index_measures(None)
+            indexed = time.perf_counter() - started
+            self.stdout.write(f"synthetic: {len(pks):,} measures inserted in {inserted:.1f}s; index built in "
+                              f"{indexed:.1f}s ({(len(pks) + 45) / indexed:,.0f} measures/s)")
+        benchmark.run(repeat=repeat, out=self.stdout.write)

@@ -1,0 +1,31 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from measures import services, synthetic
+
+
+class Command(BaseCommand):
+    help = ("Fill the database with N synthetic measures for benchmarks (recombined real sentences, both "
+            "scripts). Replaces earlier synthetic data; never touches the real documents or the fixtures.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--measures", type=int, default=100_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--clear", action="store_true", help="Only remove synthetic data.")
+
+    def handle(self, *args, measures, seed, clear, **options):
+        if clear:
+            self.stdout.write(f"removed {synthetic.clear()} synthetic documents")
+            return
+        if not 1 <= measures <= 1_000_000:
+            raise CommandError("--measures must be between 1 and 1,000,000")
+        started = time.perf_counter()
+        pks = synthetic.generate(measures=measures, seed=seed, progress=lambda n, t: self.stdout.write(
+            f"  inserted {n} ({n / t:.0f}/s)") if n % 50_000 == 0 else None)
+        inserted = time.perf_counter() - started
+        started = time.perf_counter()
+        services.index_measures(None)
+        indexed = time.perf_counter() - started
+        self.stdout.write(f"inserted {len(pks)} measures in {inserted:.1f}s ({len(pks) / inserted:.0f}/s); "
+                          f"indexed all in {indexed:.1f}s ({len(pks) / indexed:.0f}/s)")

@@ -1,0 +1,101 @@
+"""A synthetic catalogue, for measurement only: N measures whose texts recombine real sentences
+of the two sources, in both scripts, with real departments, scopes and regions. Deterministic for a
+seed. Lives in the database only (documents slugged ``synthetic-…``), never in the fixtures."""
+import random
+import re
+import time
+
+from django.db import transaction
+
+from catalogue.search.text import _converter
+
+from .models import Category, Department, Document, Measure, Scope
+
+SLUG_PREFIX = "synthetic-"
+MEASURES_PER_DOCUMENT = 1000
+SENTENCE_RE = re.compile(r"[^。；]+[。；]?")
+
+
+def source_sentences():
+    """Every sentence and title of the real catalogue, each in Simplified and in Traditional."""
+    real = Measure.objects.exclude(document__slug__startswith=SLUG_PREFIX)
+    pieces = set()
+    for title, text in real.values_list("title", "text"):
+        pieces.add(title.rstrip("。"))
+        pieces.update(s for s in SENTENCE_RE.findall(text) if len(s) > 4)
+    ordered = sorted(pieces)
+    both = set()
+    for piece in ordered:
+        both.add(_converter("t2s").convert(piece))
+        both.add(_converter("s2t").convert(_converter("t2s").convert(piece)))
+    return sorted(both)
+
+
+def clear():
+    with transaction.atomic():
+        synthetic = Document.objects.filter(slug__startswith=SLUG_PREFIX)
+        Measure.objects.filter(document__in=synthetic).delete()
+        Category.objects.filter(document__in=synthetic).delete()
+        return synthetic.delete()[0]
+
+
+def generate(*, measures, seed=1, batch_size=5000, progress=None):
+    """Add ``measures`` synthetic measures (after removing earlier ones). Returns their pks."""
+    from pilots.models import Programme, Region
+
+    rng = random.Random(seed)
+    clear()
+    sentences = source_sentences()
+    titles = [s for s in sentences if 6 <= len(s) <= 40]
+    departments = list(Department.objects.filter(measures__isnull=False).distinct())
+    regions = list(Region.objects.filter(tasks__isnull=False).distinct())
+    areas = Programme.objects.get(slug="comprehensive-innovation-reform")
+    real_categories = list(Category.objects.exclude(document__slug__startswith=SLUG_PREFIX).values_list("name", flat=True))
+    started = time.perf_counter()
+    created = []
+    documents = -(-measures // MEASURES_PER_DOCUMENT)
+    with transaction.atomic():
+        base = Document.objects.order_by("-position").values_list("position", flat=True).first() or 0
+        docs = Document.objects.bulk_create([
+            Document(slug=f"{SLUG_PREFIX}{i:04d}", position=base + 1 + i, title=f"合成测试清单第{i + 1}批（仅供性能测量）",
+                     script=rng.choice(["hans", "hant"]), source_file="(synthetic)",
+                     date=None if i % 3 else __import__("datetime").date(2020 + i % 6, 1 + i % 12, 1 + i % 28),
+                     note="Synthetic data for benchmarks: recombined sentences of the real sources.")
+            for i in range(documents)
+        ])
+        categories = {}
+        for doc in docs:
+            for ordinal, name in enumerate(rng.sample(real_categories, k=min(5, len(real_categories))), start=1):
+                categories.setdefault(doc.pk, []).append(Category(
+                    document=doc, slug=f"{doc.slug}-{ordinal}", ordinal=ordinal, numeral="一二三四五"[ordinal - 1],
+                    name=name, heading=f"{'一二三四五'[ordinal - 1]}、{name}", declared_count=MEASURES_PER_DOCUMENT // 5,
+                    first_number=(ordinal - 1) * (MEASURES_PER_DOCUMENT // 5) + 1))
+        Category.objects.bulk_create([c for cs in categories.values() for c in cs])
+        through = Measure.departments.through
+        for start in range(0, measures, batch_size):
+            batch, links = [], []
+            for i in range(start, min(start + batch_size, measures)):
+                doc = docs[i // MEASURES_PER_DOCUMENT]
+                position = i % MEASURES_PER_DOCUMENT + 1
+                roll = rng.random()
+                scope = Scope.NATIONWIDE if roll < 0.5 else (Scope.PROGRAMME if roll < 0.6 else Scope.REGION)
+                text = "".join(rng.sample(sentences, k=rng.randint(2, 6)))
+                batch.append(Measure(
+                    document=doc, position=position, number=position if scope != Scope.REGION else None,
+                    category=categories[doc.pk][(position - 1) // (MEASURES_PER_DOCUMENT // 5)] if scope != Scope.REGION else None,
+                    region=rng.choice(regions) if scope == Scope.REGION else None,
+                    title=rng.choice(titles), text=text, scope=scope,
+                    scope_as_written={"nationwide": "全国", "programme": "8个改革试验区域", "region": ""}[scope],
+                    scope_programme=areas if scope == Scope.PROGRAMME else None,
+                ))
+            Measure.objects.bulk_create(batch)
+            for measure in batch:
+                chosen = rng.sample(departments, k=rng.randint(0, 3)) if measure.scope != Scope.REGION else []
+                measure.departments_as_written = "、".join(d.name for d in chosen)
+                links += [through(measure_id=measure.pk, department_id=d.pk) for d in chosen]
+            Measure.objects.bulk_update(batch, ["departments_as_written"])
+            through.objects.bulk_create(links)
+            created += [m.pk for m in batch]
+            if progress:
+                progress(len(created), time.perf_counter() - started)
+    return created
