@@ -100,7 +100,10 @@ SCHEMA = {
                     "200": {"description": "A page of measures", "content": {"application/json": {"schema": {
                         "type": "object", "required": ["count", "next", "previous", "results"],
                         "properties": {
-                            "count": {"type": "integer"},
+                            "count": {"type": "integer",
+                                      "description": "Exact up to 10,000; beyond that 10,000 and count_is_exact false."},
+                            "count_is_exact": {"type": "boolean"},
+                            "order": {"type": "string", "description": "How the results are ordered."},
                             "next": {"type": ["string", "null"]},
                             "previous": {"type": ["string", "null"]},
                             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Measure"}},
@@ -126,6 +129,9 @@ SCHEMA = {
                         "schema": {"type": "object", "required": ["place", "regions", "measures"], "properties": {
                             "place": {"$ref": "#/components/schemas/Place"},
                             "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}},
+                            "groups": {"type": "array", "description": "Why measures apply, group by group, with "
+                                       "each group's full count; a group lists at most 200 measures here and its "
+                                       "list_url shows them all.", "items": {"type": "object"}},
                             "measures": {"type": "array", "items": APPLIED_MEASURE},
                         }}}}},
                     "300": {"description": "The name fits several places", "content": {"application/json": {

@@ -7,7 +7,7 @@ from catalogue.jsonapi import json_response
 from catalogue.pagination import paginate
 
 from . import search
-from .views import filtered_measures
+from .views import filtered_measures, sort_of
 
 API_PAGE_SIZE = 20
 
@@ -38,21 +38,25 @@ def _page_url(request, number):
 
 
 def measures(request):
-    filterset, queryset, parsed = filtered_measures(request.GET)
+    results = filtered_measures(request.GET)
+    filterset, queryset, parsed = results.filterset, results.queryset, results.parsed
     if queryset is None:
         return json_response({"error": filterset.error_message(), "fields": {
             name: [str(e) for e in errors] for name, errors in filterset.errors.items()
         }}, status=400)
     try:
-        page = paginate(request, queryset, getattr(settings, "API_PAGE_SIZE", API_PAGE_SIZE))
+        page = paginate(request, queryset, getattr(settings, "API_PAGE_SIZE", API_PAGE_SIZE), count=results.count)
     except BadRequest as exc:
         return json_response({"error": str(exc)}, status=400)
     except Http404 as exc:
         return json_response({"error": str(exc)}, status=404)
-    results = search.attach_highlights(page.object_list, parsed)
+    shown = search.attach_highlights(page.object_list, parsed)
     return json_response({
-        "count": page.paginator.count,
+        "count": page.paginator.shown_count,
+        "count_is_exact": page.paginator.count_is_exact,
+        "order": "relevance" if results.ranked else ("source, too many matches to rank" if results.too_many_to_rank
+                                                     else sort_of(filterset, parsed)),
         "next": _page_url(request, page.next_page_number()) if page.has_next() else None,
         "previous": _page_url(request, page.previous_page_number()) if page.has_previous() else None,
-        "results": [measure_json(request, m) for m in results],
+        "results": [measure_json(request, m) for m in shown],
     })

@@ -146,12 +146,12 @@ def ranked(queryset, parsed):
     if not parsed.terms:
         return queryset
     backend = search.backend_for(Measure)
+    queryset = backend.with_relevance(queryset, [term.expr for term in parsed.terms])
     return queryset.annotate(
         title_hit=Case(When(_contains_every_term("title_plain", parsed.terms), then=Value(1)),
                        default=Value(0), output_field=IntegerField()),
         phrase_hit=Case(When(_contains_every_term("search_plain", parsed.terms), then=Value(1)),
                         default=Value(0), output_field=IntegerField()),
-        relevance=backend.relevance([term.expr for term in parsed.terms]),
     ).order_by("-title_hit", "-phrase_hit", "-relevance", "document__position", "position")
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from pilots.models import Region
 
 from .filters import MeasureFilterSet
-from .models import Category, Department, Document, Scope
+from .models import Category, Department, Document, Measure, Scope
 
 FACETS = {
     "document": _lazy("文件"),
@@ -90,39 +90,74 @@ class Facet:
         return any(v.selected for v in self.values)
 
 
-def _counts(queryset, field):
-    return dict(queryset.order_by().values_list(field).annotate(n=Count("pk", distinct=True)))
+def _grouped_counts(queryset):
+    """Counts per document, category, scope and region from one GROUP BY over the matches."""
+    rows = queryset.order_by().values_list(
+        "document__slug", "category__slug", "scope", "region__slug", "scope_programme_id"
+    ).annotate(n=Count("pk"))
+    counts = {"document": {}, "category": {}, "scope": {}, "region_tasks": {}, "programme": {}}
+    for document, category, scope, region, programme, n in rows:
+        for facet, key in (("document", document), ("category", category), ("scope", scope),
+                           ("region_tasks", region), ("programme", programme)):
+            if key is not None:
+                counts[facet][key] = counts[facet].get(key, 0) + n
+    return counts
+
+
+def _department_counts(queryset):
+    links = Measure.departments.through.objects.filter(measure__in=queryset.order_by().values("pk"))
+    return dict(links.values_list("department__slug").annotate(n=Count("pk")))
+
+
+def _selected(data, name):
+    values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+    return {v for v in values if v}
 
 
 def facet_counts(data, queryset):
     """For each facet, the count of each value with every *other* filter (and the search) applied.
 
-    Counting each facet without its own filter is what lets a user see what another choice would give.
+    Counting each facet without its own filter is what lets a user see what another choice would
+    give. Facets with no selection share one count over the current matches (two queries in all);
+    each facet with a selection costs one more.
     """
+    cache = {}
+
+    def counts_without(name):
+        key = name if _selected(data, name) else None
+        if key not in cache:
+            others = data.copy()
+            if key is not None:
+                others.pop(key, None)
+            qs = MeasureFilterSet(others, queryset=queryset).qs
+            cache[key] = (qs, {})
+        qs, computed = cache[key]
+        kind = "department" if name == "department" else "grouped"
+        if kind not in computed:
+            computed[kind] = _department_counts(qs) if kind == "department" else _grouped_counts(qs)
+        return computed[kind]
+
     facets = []
+    regions = list(Region.objects.select_related("programme"))
     for name, label in FACETS.items():
-        others = data.copy()
-        others.pop(name, None)
-        qs = MeasureFilterSet(others, queryset=queryset).qs
-        selected = set(data.getlist(name)) if hasattr(data, "getlist") else {data.get(name)}
-        if name == "document":
-            counts = _counts(qs, "document__slug")
-            options = [(d.slug, d.title, "") for d in Document.objects.all()]
-        elif name == "category":
-            counts = _counts(qs, "category__slug")
-            options = [(c.slug, f"{c.numeral}、{c.name}", "") for c in Category.objects.all()]
-        elif name == "department":
-            counts = _counts(qs, "departments__slug")
+        selected = _selected(data, name)
+        if name == "department":
+            counts = counts_without(name)
             options = [(d.slug, d.name, "") for d in Department.objects.all()]
-        elif name == "scope":
-            counts = _counts(qs, "scope")
-            options = [(value, label, "") for value, label in Scope.choices]
         else:
-            tasks = _counts(qs, "region__slug")
-            by_programme = _counts(qs, "scope_programme_id")
-            regions = Region.objects.select_related("programme")
-            counts = {r.slug: tasks.get(r.slug, 0) + by_programme.get(r.programme_id, 0) for r in regions}
-            options = [(r.slug, r.name, r.programme.name) for r in regions]
+            grouped = counts_without(name)
+            if name == "region":
+                counts = {r.slug: grouped["region_tasks"].get(r.slug, 0) + grouped["programme"].get(r.programme_id, 0)
+                          for r in regions}
+                options = [(r.slug, r.name, r.programme.name) for r in regions]
+            else:
+                counts = grouped[name]
+                if name == "document":
+                    options = [(d.slug, d.title, "") for d in Document.objects.all()]
+                elif name == "category":
+                    options = [(c.slug, f"{c.numeral}、{c.name}", "") for c in Category.objects.all()]
+                else:
+                    options = [(value, text, "") for value, text in Scope.choices]
         values = [
             FacetValue(value, text, counts.get(value, 0), value in selected, group)
             for value, text, group in options

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 FIXTURE_NAME = "catalogue.json"
 GAZETTEER_FIXTURE = "gazetteer.json"
@@ -327,18 +327,20 @@ def index_measures(pks=None, *, batch_size=1000):
     ).order_by("pk")
     if pks is not None:
         queryset = queryset.filter(pk__in=list(pks))
+    table = connection.ops.quote_name(Measure._meta.db_table)
+    # One prepared UPDATE per row, sent in batches: far cheaper than bulk_update's CASE per column.
+    sql = f"UPDATE {table} SET search_plain = %s, search_tokens = %s, title_plain = %s WHERE id = %s"
     count, batch = 0, []
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         for measure in queryset.iterator(chunk_size=batch_size):
-            for field, value in search.index_values(measure, segmenter).items():
-                setattr(measure, field, value)
-            batch.append(measure)
+            values = search.index_values(measure, segmenter)
+            batch.append((values["search_plain"], values["search_tokens"], values["title_plain"], measure.pk))
             if len(batch) >= batch_size:
-                Measure.objects.bulk_update(batch, ["search_plain", "search_tokens", "title_plain"])
+                cursor.executemany(sql, batch)
                 count += len(batch)
                 batch = []
         if batch:
-            Measure.objects.bulk_update(batch, ["search_plain", "search_tokens", "title_plain"])
+            cursor.executemany(sql, batch)
             count += len(batch)
         SearchIndexState.objects.update_or_create(
             name=search.INDEX_NAME,

@@ -32,11 +32,17 @@ def source_sentences():
 
 
 def clear():
+    """Remove synthetic data with plain DELETEs: no change history and no reindex signals for
+    rows that were never curated (the FTS triggers still keep the index true)."""
     with transaction.atomic():
         synthetic = Document.objects.filter(slug__startswith=SLUG_PREFIX)
-        Measure.objects.filter(document__in=synthetic).delete()
-        Category.objects.filter(document__in=synthetic).delete()
-        return synthetic.delete()[0]
+        count = synthetic.count()
+        measures = Measure.objects.filter(document__in=synthetic)
+        Measure.departments.through.objects.filter(measure__in=measures)._raw_delete(Measure.objects.db)
+        measures._raw_delete(Measure.objects.db)
+        Category.objects.filter(document__in=synthetic)._raw_delete(Measure.objects.db)
+        synthetic._raw_delete(Measure.objects.db)
+        return count
 
 
 def generate(*, measures, seed=1, batch_size=5000, progress=None):
@@ -80,7 +86,9 @@ def generate(*, measures, seed=1, batch_size=5000, progress=None):
                 roll = rng.random()
                 scope = Scope.NATIONWIDE if roll < 0.5 else (Scope.PROGRAMME if roll < 0.6 else Scope.REGION)
                 text = "".join(rng.sample(sentences, k=rng.randint(2, 6)))
+                chosen = rng.sample(departments, k=rng.randint(0, 3)) if scope != Scope.REGION else []
                 batch.append(Measure(
+                    departments_as_written="、".join(d.name for d in chosen),
                     document=doc, position=position, number=position if scope != Scope.REGION else None,
                     category=categories[doc.pk][(position - 1) // (MEASURES_PER_DOCUMENT // 5)] if scope != Scope.REGION else None,
                     region=rng.choice(regions) if scope == Scope.REGION else None,
@@ -88,12 +96,10 @@ def generate(*, measures, seed=1, batch_size=5000, progress=None):
                     scope_as_written={"nationwide": "全国", "programme": "8个改革试验区域", "region": ""}[scope],
                     scope_programme=areas if scope == Scope.PROGRAMME else None,
                 ))
+                batch[-1].chosen = chosen
             Measure.objects.bulk_create(batch)
             for measure in batch:
-                chosen = rng.sample(departments, k=rng.randint(0, 3)) if measure.scope != Scope.REGION else []
-                measure.departments_as_written = "、".join(d.name for d in chosen)
-                links += [through(measure_id=measure.pk, department_id=d.pk) for d in chosen]
-            Measure.objects.bulk_update(batch, ["departments_as_written"])
+                links += [through(measure_id=measure.pk, department_id=d.pk) for d in measure.chosen]
             through.objects.bulk_create(links)
             created += [m.pk for m in batch]
             if progress:

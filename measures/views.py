@@ -3,7 +3,9 @@ from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from catalogue.pagination import paginate
+from dataclasses import dataclass
+
+from catalogue.pagination import capped_count, paginate
 from catalogue.search import QueryError
 
 from . import search
@@ -19,23 +21,41 @@ def sort_of(filterset, parsed):
     return "relevance" if parsed is not None and parsed.terms else "source"
 
 
-def filtered_measures(params):
-    """The list page's, the API's and the exports' shared reading of the query string.
+# Above this many matches a search is not ranked: ordering every match by relevance costs more
+# than the page, and when thousands of measures contain a word, they all contain it. The list
+# says so and comes in source order (read off the index, a page at a time).
+RANK_LIMIT = 2000
 
-    Returns (filterset, queryset, parsed query); queryset is None when the parameters are invalid.
-    A search ranks its results unless another order is asked for; otherwise source order.
-    """
+
+@dataclass
+class Results:
+    filterset: MeasureFilterSet
+    queryset: object = None  # None when the parameters are invalid
+    parsed: object = None
+    count: int = None        # capped; see catalogue.pagination
+    ranked: bool = False
+    too_many_to_rank: bool = False
+
+
+def filtered_measures(params):
+    """The list page's, the API's and the exports' shared reading of the query string: filters,
+    search, a capped count of the matches, and the order (relevance for a search, unless another
+    order is asked for or the matches are too many to rank; source order otherwise)."""
     filterset = MeasureFilterSet(params, queryset=Measure.objects.with_related().in_source_order())
     if not filterset.is_valid():
-        return filterset, None, None
+        return Results(filterset)
     parsed = filterset.search_query
-    queryset = filterset.qs
+    matches = filterset.qs
+    results = Results(filterset, matches, parsed, capped_count(matches))
     sort = sort_of(filterset, parsed)
     if sort == "relevance" and parsed is not None and parsed.terms:
-        queryset = search.ranked(queryset, parsed)
+        if results.count <= RANK_LIMIT:
+            results.queryset, results.ranked = search.ranked(matches, parsed), True
+        else:
+            results.too_many_to_rank = True
     elif sort == "newest":
-        queryset = queryset.order_by(F("document__date").desc(nulls_last=True), "document__position", "position")
-    return filterset, queryset, parsed
+        results.queryset = matches.order_by(F("document__date").desc(nulls_last=True), "document__position", "position")
+    return results
 
 
 def filter_chips(request, filterset):
@@ -67,12 +87,13 @@ def filter_chips(request, filterset):
 
 
 def measure_list(request):
-    filterset, queryset, parsed = filtered_measures(request.GET)
-    if queryset is None:
+    results = filtered_measures(request.GET)
+    filterset, parsed = results.filterset, results.parsed
+    if results.queryset is None:
         return render(request, "measures/measure_list.html", {
             "filter": filterset, "error": filterset.error_message(),
         }, status=400)
-    page = paginate(request, queryset, settings.MEASURES_PAGE_SIZE)
+    page = paginate(request, results.queryset, settings.MEASURES_PAGE_SIZE, count=results.count)
     empty_search = parsed is not None and parsed.is_empty
     gaps = [] if empty_search else source_gaps()
     rows, previous = [], None
@@ -89,6 +110,7 @@ def measure_list(request):
         "rows": rows,
         "query": parsed,
         "sort": sort_of(filterset, parsed),
+        "too_many_to_rank": results.too_many_to_rank,
         "sort_options": list(SORTS.items()),
         "chips": filter_chips(request, filterset),
         "empty_search": empty_search,
@@ -173,7 +195,7 @@ def measure_export(request, fmt):
 
     if fmt not in FORMATS:
         raise Http404(_("没有这种导出格式。"))
-    filterset, queryset, parsed = filtered_measures(request.GET)
-    if queryset is None:
-        return render(request, "error.html", {"status": 400, "message": filterset.error_message()}, status=400)
-    return FORMATS[fmt](request, queryset)
+    results = filtered_measures(request.GET)
+    if results.queryset is None:
+        return render(request, "error.html", {"status": 400, "message": results.filterset.error_message()}, status=400)
+    return FORMATS[fmt](request, results.queryset)

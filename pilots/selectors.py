@@ -2,6 +2,10 @@
 import difflib
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from django.utils.translation import gettext as _
 
@@ -152,13 +156,34 @@ class RegionMatch:
         return _("%(member)s属于%(region)s。") % {"member": member.full_label, "region": region}
 
 
+GROUP_PAGE = 200  # measures listed per group; the count and the list link give the rest
+
+
 @dataclass
 class MeasureGroup:
     kind: str          # nationwide | programme | region | partial | mention | unsettled
     title: str
     reason: str
-    measures: list
+    queryset: object   # every measure of the group, in source order
     region_match: RegionMatch = None
+    list_params: dict = field(default_factory=dict)  # the measure list showing the whole group
+    preset: list = None  # a group found by scanning (mentions) comes with its measures
+
+    @cached_property
+    def measures(self):
+        return self.preset if self.preset is not None else list(self.queryset[:GROUP_PAGE])
+
+    @cached_property
+    def count(self):
+        return len(self.preset) if self.preset is not None else self.queryset.count()
+
+    @property
+    def complete(self):
+        return self.count <= len(self.measures)
+
+    @property
+    def list_url(self):
+        return reverse("measures:list") + "?" + urlencode(self.list_params, doseq=True) if self.list_params else None
 
 
 @dataclass
@@ -201,58 +226,64 @@ def region_matches(place):
     return sorted(matches.values(), key=lambda m: (m.region.programme.position, m.region.position))
 
 
+MENTION_SCAN = 2000  # candidates checked for a mention of the place in their own text
+
+
 def measures_naming(place):
-    """Measures whose own title or text names the place (寧波市探索… for 宁波)."""
+    """Measures whose own title or text names the place (寧波市探索… for 宁波): the search finds
+    candidates (which may match through a region's name), their own text decides."""
     from measures import search
 
-    names = list(dict.fromkeys(n for n in [place.short_name, place.name] if len(n) >= 2))
+    name = place.short_name if len(place.short_name) >= 2 else place.name
+    key = gazetteer.lookup_key(name)
+    candidates = search.matching(Measure.objects.with_related().in_source_order(), search.parse_query(name))
     found = []
-    for name in names:
-        parsed = search.parse_query(name)
-        for measure in search.matching(Measure.objects.with_related(), parsed):
-            own_text = gazetteer.lookup_key(measure.title + measure.text)
-            if gazetteer.lookup_key(name) in own_text and measure not in found:
-                found.append(measure)
-    return sorted(found, key=lambda m: (m.document.position, m.position))
+    for measure in candidates[:MENTION_SCAN]:
+        if key in gazetteer.lookup_key(measure.title + measure.text):
+            found.append(measure)
+            if len(found) >= GROUP_PAGE:
+                break
+    return found
 
 
 def applies_to(place):
     matches = region_matches(place)
     base = Measure.objects.with_related().in_source_order()
-    groups = [MeasureGroup("nationwide", _("全国推广的举措"), _("推广范围为全国。"), list(base.nationwide()))]
+    groups = [MeasureGroup("nationwide", _("全国推广的举措"), _("推广范围为全国。"), base.nationwide(),
+                           list_params={"scope": "nationwide"})]
     applying = [m for m in matches if m.coverage in ("whole", "part")]
     seen_programmes = set()
     for match in applying:
         programme = match.region.programme
-        if programme.pk not in seen_programmes:
-            scoped = list(base.filter(scope_programme=programme))
-            if scoped:
-                seen_programmes.add(programme.pk)
-                areas = [m for m in applying if m.region.programme_id == programme.pk]
-                groups.append(MeasureGroup(
-                    "programme", _("在%(programme)s区域推广的举措") % {"programme": programme.name},
-                    "；".join(_("%(why)s依据：%(basis)s") % {"why": m.explanation, "basis": m.membership.basis}
-                             for m in areas),
-                    scoped, match,
-                ))
+        scoped = base.filter(scope_programme=programme)
+        if programme.pk not in seen_programmes and scoped.exists():
+            seen_programmes.add(programme.pk)
+            areas = [m for m in applying if m.region.programme_id == programme.pk]
+            groups.append(MeasureGroup(
+                "programme", _("在%(programme)s区域推广的举措") % {"programme": programme.name},
+                "；".join(_("%(why)s依据：%(basis)s") % {"why": m.explanation, "basis": m.membership.basis}
+                         for m in areas),
+                scoped, match, list_params={"region": match.region.slug, "scope": "programme"},
+            ))
     for match in applying:
-        tasks = list(base.filter(region=match.region))
-        if tasks:
+        tasks = base.filter(region=match.region)
+        if tasks.exists():
             kind = "region" if match.coverage == "whole" else "partial"
             caveat = _("（待核实）") if match.membership.to_confirm else ""
             groups.append(MeasureGroup(
                 kind, _("%(programme)s：%(region)s的任务") % {"programme": match.region.programme.name,
                                                            "region": match.region.name},
                 _("%(why)s依据：%(basis)s") % {"why": match.explanation + caveat, "basis": match.membership.basis},
-                tasks, match,
+                tasks, match, list_params={"region": match.region.slug, "scope": "region"},
             ))
     for match in matches:
         if match.coverage == "unsettled":
-            scoped = list(base.filter(scope_programme=match.region.programme))
             groups.append(MeasureGroup("unsettled", _("未有定论：%(region)s") % {"region": match.region.name},
-                                       match.explanation, scoped, match))
+                                       match.explanation, base.filter(scope_programme=match.region.programme),
+                                       match, list_params={"region": match.region.slug, "scope": "programme"}))
     mentioned = measures_naming(place)
     if mentioned:
         groups.append(MeasureGroup("mention", _("文中提到%(place)s的举措") % {"place": place.short_name},
-                                   _("举措原文提到“%(place)s”。") % {"place": place.short_name}, mentioned))
+                                   _("举措原文提到“%(place)s”。") % {"place": place.short_name}, None,
+                                   list_params={"q": place.short_name}, preset=mentioned))
     return Applicability(place, matches, groups)

@@ -137,5 +137,8 @@ def applies_api(request):
             "basis": m.membership.basis, "coverage": m.coverage, "to_confirm": m.membership.to_confirm,
             "explanation": m.explanation,
         } for m in applicability.regions],
+        "groups": [{"kind": g.kind, "title": g.title, "reason": g.reason, "count": g.count,
+                    "listed": len(g.measures), "list_url": request.build_absolute_uri(g.list_url) if g.list_url else None}
+                   for g in applicability.groups],
         "measures": measures,
     })

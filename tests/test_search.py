@@ -78,7 +78,8 @@ def test_empty_or_punctuation_queries_return_nothing_without_the_database(client
     with django_assert_num_queries(0):
         response = client.get("/api/measures/", {"q": query}) if query.strip() else None
     if response is not None:
-        assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+        assert response.json() == {"count": 0, "count_is_exact": True, "order": "source", "next": None,
+                                   "previous": None, "results": []}
 
 
 def test_punctuation_query_page_explains_itself(client):

@@ -15,7 +15,6 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from .query import All, Any, Contains, Word, is_pure_index, leaves
 
@@ -43,18 +42,13 @@ class SearchBackend:
         op = operator.and_ if isinstance(node, All) else operator.or_
         return _combine([self.match(child) for child in node.children], op)
 
-    def relevance(self, nodes):
-        """An expression scoring rows by the index tokens of ``nodes`` (higher is better)."""
-        words = sorted({leaf.text for node in nodes for leaf in leaves(node) if isinstance(leaf, Word)})
-        if not words:
-            return Value(0.0, output_field=FloatField())
-        return self.rank_words(words)
+    def with_relevance(self, queryset, nodes):
+        """``queryset`` annotated with ``relevance`` for the query trees ``nodes`` (higher is better),
+        computed by the engine's own ranking in a single pass over the matches."""
+        return queryset.annotate(relevance=Value(0.0, output_field=FloatField()))
 
     # vendor-specific
     def index_match(self, node):
-        raise NotImplementedError
-
-    def rank_words(self, words):
         raise NotImplementedError
 
     def ensure_schema(self):
@@ -79,12 +73,19 @@ class SQLiteBackend(SearchBackend):
         sql = f'SELECT rowid FROM "{self.fts}" WHERE "{self.fts}" MATCH %s'
         return Q(pk__in=RawSQL(sql, [self._fts_string(node)]))
 
-    def rank_words(self, words):
-        match = " OR ".join(self._fts_string(Word(w)) for w in words)
-        # bm25() is lower for better matches; negate so that higher is better, as on PostgreSQL.
-        sql = (f'(SELECT -bm25("{self.fts}") FROM "{self.fts}" WHERE "{self.fts}" MATCH %s '
-               f'AND rowid = "{self.table}"."{self.pk_column}")')
-        return Coalesce(RawSQL(sql, [match], output_field=FloatField()), Value(0.0))
+    def with_relevance(self, queryset, nodes):
+        # bm25() needs its MATCH in the same query: join the FTS table once, on exactly the
+        # expression the rows were selected by (a per-row subquery would rerun the MATCH per row).
+        # Terms that match by substring only (single characters) have no bm25: no ranking then.
+        if not nodes or not all(is_pure_index(node) for node in nodes):
+            return super().with_relevance(queryset, nodes)
+        match = " AND ".join(self._fts_string(node) for node in nodes)
+        return queryset.extra(
+            select={"relevance": f'-bm25("{self.fts}")'},  # lower is better in bm25: negate
+            tables=[self.fts],
+            where=[f'"{self.fts}".rowid = "{self.table}"."{self.pk_column}"', f'"{self.fts}" MATCH %s'],
+            params=[match],
+        )
 
     def _triggers(self):
         t, f, pk, col = self.table, self.fts, self.pk_column, self.tokens_field
@@ -137,9 +138,12 @@ class PostgresBackend(SearchBackend):
     def index_match(self, node):
         return Q(**{self.vector_field: self._tsquery(node)})
 
-    def rank_words(self, words):
+    def with_relevance(self, queryset, nodes):
+        words = sorted({leaf.text for node in nodes for leaf in leaves(node) if isinstance(leaf, Word)})
+        if not words:
+            return super().with_relevance(queryset, nodes)
         query = self._tsquery(Any(tuple(Word(w) for w in words)) if len(words) > 1 else Word(words[0]))
-        return SearchRank(F(self.vector_field), query)
+        return queryset.annotate(relevance=SearchRank(F(self.vector_field), query))
 
     @property
     def _names(self):
