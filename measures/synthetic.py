@@ -89,8 +89,8 @@ def generate(*, measures, seed=1, batch_size=5000, progress=None):
                 chosen = rng.sample(departments, k=rng.randint(0, 3)) if scope != Scope.REGION else []
                 batch.append(Measure(
                     departments_as_written="、".join(d.name for d in chosen),
-                    document=doc, position=position, number=position if scope != Scope.REGION else None,
-                    category=categories[doc.pk][(position - 1) // (MEASURES_PER_DOCUMENT // 5)] if scope != Scope.REGION else None,
+                    document=doc, position=position, number=position,
+                    category=categories[doc.pk][(position - 1) // (MEASURES_PER_DOCUMENT // 5)],
                     region=rng.choice(regions) if scope == Scope.REGION else None,
                     title=rng.choice(titles), text=text, scope=scope,
                     scope_as_written={"nationwide": "全国", "programme": "8个改革试验区域", "region": ""}[scope],

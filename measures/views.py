@@ -95,7 +95,10 @@ def measure_list(request):
         }, status=400)
     page = paginate(request, results.queryset, settings.MEASURES_PAGE_SIZE, count=results.count)
     empty_search = parsed is not None and parsed.is_empty
-    gaps = [] if empty_search else source_gaps()
+    category = filterset.form.cleaned_data.get("category")
+    # Gaps of the documents on this page, and of the chosen category (which may have no measures).
+    documents = {m.document_id for m in page.object_list} | ({category.document_id} if category else set())
+    gaps = [] if empty_search or not documents else source_gaps(documents)
     rows, previous = [], None
     for measure in search.attach_highlights(page.object_list, parsed):
         # Gaps in the numbering only make sense between neighbours in source order.
@@ -103,7 +106,6 @@ def measure_list(request):
             rows += [("gap", g) for g in gaps_between(gaps, measure.document_id, previous.number, measure.number)]
         rows.append(("measure", measure))
         previous = measure
-    category = filterset.form.cleaned_data.get("category")
     return render(request, "measures/measure_list.html", {
         "filter": filterset,
         "page": page,

@@ -175,7 +175,9 @@ class MeasureGroup:
 
     @cached_property
     def count(self):
-        return len(self.preset) if self.preset is not None else self.queryset.count()
+        if self.preset is not None or len(self.measures) < GROUP_PAGE:
+            return len(self.measures)  # the whole group is already in hand
+        return self.queryset.count()
 
     @property
     def complete(self):
@@ -256,7 +258,7 @@ def applies_to(place):
     for match in applying:
         programme = match.region.programme
         scoped = base.filter(scope_programme=programme)
-        if programme.pk not in seen_programmes and scoped.exists():
+        if programme.pk not in seen_programmes:
             seen_programmes.add(programme.pk)
             areas = [m for m in applying if m.region.programme_id == programme.pk]
             groups.append(MeasureGroup(
@@ -267,15 +269,14 @@ def applies_to(place):
             ))
     for match in applying:
         tasks = base.filter(region=match.region)
-        if tasks.exists():
-            kind = "region" if match.coverage == "whole" else "partial"
-            caveat = _("（待核实）") if match.membership.to_confirm else ""
-            groups.append(MeasureGroup(
-                kind, _("%(programme)s：%(region)s的任务") % {"programme": match.region.programme.name,
-                                                           "region": match.region.name},
-                _("%(why)s依据：%(basis)s") % {"why": match.explanation + caveat, "basis": match.membership.basis},
-                tasks, match, list_params={"region": match.region.slug, "scope": "region"},
-            ))
+        kind = "region" if match.coverage == "whole" else "partial"
+        caveat = _("（待核实）") if match.membership.to_confirm else ""
+        groups.append(MeasureGroup(
+            kind, _("%(programme)s：%(region)s的任务") % {"programme": match.region.programme.name,
+                                                       "region": match.region.name},
+            _("%(why)s依据：%(basis)s") % {"why": match.explanation + caveat, "basis": match.membership.basis},
+            tasks, match, list_params={"region": match.region.slug, "scope": "region"},
+        ))
     for match in matches:
         if match.coverage == "unsettled":
             groups.append(MeasureGroup("unsettled", _("未有定论：%(region)s") % {"region": match.region.name},
@@ -286,4 +287,6 @@ def applies_to(place):
         groups.append(MeasureGroup("mention", _("文中提到%(place)s的举措") % {"place": place.short_name},
                                    _("举措原文提到“%(place)s”。") % {"place": place.short_name}, None,
                                    list_params={"q": place.short_name}, preset=mentioned))
+    # A group with nothing in it says nothing (except nationwide, which says "only these").
+    groups = [g for g in groups if g.measures or g.kind == "nationwide"]
     return Applicability(place, matches, groups)

@@ -61,13 +61,23 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def client_loop(port, stop_at, seed, results, lock):
+PAGES = [  # --per-page: each page alone, against the floor of a view that touches no data
+    ("trivial /ping", "/ping"),
+    ("list", "/measures/"),
+    ("search", "/measures/?q=知识产权质押"),
+    ("api search", "/api/measures/?q=知識產權"),
+    ("city", "/places/330200/"),
+]
+
+
+def client_loop(port, stop_at, seed, results, lock, mix=None):
     rng = random.Random(seed)
-    weights = [w for w, _, _ in MIX]
+    mix = mix or MIX
+    weights = [w for w, _, _ in mix]
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     local = []
     while time.monotonic() < stop_at:
-        _, kind, path = rng.choices(MIX, weights)[0]
+        _, kind, path = rng.choices(mix, weights)[0]
         started = time.monotonic()
         try:
             conn.request("GET", quote(path, safe="/?=&"), headers=HEADERS)
@@ -92,10 +102,11 @@ def setup_database(server, name):
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def run_clients(port, count, seconds, seed):
+def run_clients(port, count, seconds, seed, mix=None):
     results, lock = [], threading.Lock()
     stop_at = time.monotonic() + seconds
-    threads = [threading.Thread(target=client_loop, args=(port, stop_at, seed + i, results, lock)) for i in range(count)]
+    threads = [threading.Thread(target=client_loop, args=(port, stop_at, seed + i, results, lock, mix))
+               for i in range(count)]
     for t in threads:
         t.start()
     return threads, results
@@ -109,6 +120,8 @@ def main():
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="catalogue_load")
     parser.add_argument("--max-growth", type=float, default=0.15, help="allowed worker RSS growth, warm → end")
+    parser.add_argument("--per-page", type=float, default=0,
+                        help="also load each page alone for this many seconds, for requests/s against /ping")
     args = parser.parse_args()
 
     setup_database(args.server, args.database)
@@ -136,6 +149,13 @@ def main():
                 memory[pid].append(rss_kib(pid))
         elapsed = time.monotonic() - started
         final_pids = server.worker_pids
+        per_page = []
+        for label, path in PAGES if args.per_page else []:
+            threads, page_results = run_clients(server.port, args.clients, args.per_page, 5000, [(1, label, path)])
+            for t in threads:
+                t.join()
+            bad = sum(1 for r in page_results if r[1] != 200)
+            per_page.append((label, len(page_results) / args.per_page, bad))
 
     errors = [r for r in results if r[1] not in (200, 302)]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -147,6 +167,12 @@ def main():
         if times:
             print(f"{kind:8} {len(times):7d} {statistics.median(times):8.1f} {percentile(times, .95):8.1f} "
                   f"{percentile(times, .99):8.1f}")
+    if per_page:
+        floor = per_page[0][1]
+        print(f"{'page alone':16} {'req/s':>8} {'vs /ping':>9} {'errors':>7}")
+        for label, rps, bad in per_page:
+            print(f"{label:16} {rps:8.1f} {rps / floor:8.2f}x {bad:7d}")
+        errors += [("per-page", "error", 0)] * sum(bad for _, _, bad in per_page)
     memory_ok = set(final_pids) == set(pids)
     for pid, series in memory.items():
         values = [v for v in series if v]

@@ -1,0 +1,53 @@
+"""No N+1: the number of queries a page makes does not grow with what it shows. Pinned on the
+seed data; each page is also checked at twice the size (more measures per page) for the same count."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from measures.models import Measure
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url, **params):
+    client.get(url, params)  # warm: dictionary, place index, session-less caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("url, params, most", [
+    ("/measures/", {}, 12),
+    ("/measures/", {"q": "知识产权", "department": "cnipa"}, 17),
+    ("/api/measures/", {"q": "知识产权"}, 5),
+    ("/api/measures/", {"region": "hang-yong-wen"}, 4),
+    ("/measures/11/", {}, 6),
+    ("/documents/guohan-2025-86/", {}, 6),
+    ("/places/330200/", {}, 20),
+    ("/api/applies/", {"place": "東莞"}, 20),
+])
+def test_query_counts_are_pinned(client, url, params, most):
+    assert queries_for(client, url, **params) <= most
+
+
+@pytest.mark.parametrize("url, params", [
+    ("/measures/", {}), ("/measures/", {"q": "科技部"}), ("/api/measures/", {}),
+    ("/api/measures/", {"q": "科技部"}),
+])
+def test_more_measures_per_page_cost_no_more_queries(client, settings, url, params):
+    # Both page sizes hold every kind of measure (list, programme-scoped, task), so the same
+    # prefetches run: only the number of rows differs.
+    settings.MEASURES_PAGE_SIZE = settings.API_PAGE_SIZE = 20
+    few = queries_for(client, url, **params)
+    settings.MEASURES_PAGE_SIZE = settings.API_PAGE_SIZE = 45
+    many = queries_for(client, url, **params)
+    assert many == few
+
+
+def test_city_page_queries_do_not_grow_with_its_measures(client):
+    """東莞 (two regions, many measures) costs what 昆明 (nationwide only) costs, plus its groups."""
+    kunming = queries_for(client, "/api/applies/", place="昆明")
+    dongguan = queries_for(client, "/api/applies/", place="東莞")
+    assert dongguan - kunming <= 8  # per group (areas, region): its rows and their two prefetches
+    assert Measure.objects.count() > 40
