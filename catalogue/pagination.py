@@ -11,7 +11,7 @@ COUNT_CAP = 10_000
 def capped_count(queryset):
     """Exact up to COUNT_CAP, then COUNT_CAP + 1: counting every one of 500,000 matches costs
     more than the page itself, and nobody pages past the 500th page."""
-    return queryset[: COUNT_CAP + 1].count()
+    return queryset.order_by()[: COUNT_CAP + 1].count()  # no ORDER BY: nothing to sort to count
 
 
 class CappedPaginator(Paginator):

@@ -105,3 +105,15 @@ def generate(*, measures, seed=1, batch_size=5000, progress=None):
             if progress:
                 progress(len(created), time.perf_counter() - started)
     return created
+
+
+def build_and_index(*, measures, seed=1, progress=None):
+    """Generate, then index everything; returns (count, insert seconds, index seconds)."""
+    from .services import index_measures
+
+    started = time.perf_counter()
+    pks = generate(measures=measures, seed=seed, progress=progress)
+    inserted = time.perf_counter() - started
+    started = time.perf_counter()
+    index_measures(None)
+    return len(pks), inserted, time.perf_counter() - started

@@ -1,9 +1,7 @@
-import time
-
 from django.core.management.base import BaseCommand
 
 from catalogue import benchmark
-from measures import services, synthetic
+from measures import synthetic
 
 
 class Command(BaseCommand):
@@ -16,12 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, synth=None, repeat=20, **options):
         if synth:
-            started = time.perf_counter()
-            pks = synthetic.generate(measures=synth)
-            inserted = time.perf_counter() - started
-            started = time.perf_counter()
-            services.index_measures(None)
-            indexed = time.perf_counter() - started
-            self.stdout.write(f"synthetic: {len(pks):,} measures inserted in {inserted:.1f}s; index built in "
-                              f"{indexed:.1f}s ({(len(pks) + 45) / indexed:,.0f} measures/s)")
+            count, inserted, indexed = synthetic.build_and_index(measures=synth)
+            self.stdout.write(f"synthetic: {count:,} measures inserted in {inserted:.1f}s; index built in "
+                              f"{indexed:.1f}s ({count / indexed:,.0f} measures/s)")
         benchmark.run(repeat=repeat, out=self.stdout.write)

@@ -1,8 +1,6 @@
-import time
-
 from django.core.management.base import BaseCommand, CommandError
 
-from measures import services, synthetic
+from measures import synthetic
 
 
 class Command(BaseCommand):
@@ -20,12 +18,9 @@ class Command(BaseCommand):
             return
         if not 1 <= measures <= 1_000_000:
             raise CommandError("--measures must be between 1 and 1,000,000")
-        started = time.perf_counter()
-        pks = synthetic.generate(measures=measures, seed=seed, progress=lambda n, t: self.stdout.write(
-            f"  inserted {n} ({n / t:.0f}/s)") if n % 50_000 == 0 else None)
-        inserted = time.perf_counter() - started
-        started = time.perf_counter()
-        services.index_measures(None)
-        indexed = time.perf_counter() - started
-        self.stdout.write(f"inserted {len(pks)} measures in {inserted:.1f}s ({len(pks) / inserted:.0f}/s); "
-                          f"indexed all in {indexed:.1f}s ({len(pks) / indexed:.0f}/s)")
+        count, inserted, indexed = synthetic.build_and_index(
+            measures=measures, seed=seed,
+            progress=lambda n, t: self.stdout.write(f"  inserted {n} ({n / t:.0f}/s)") if n % 50_000 == 0 else None,
+        )
+        self.stdout.write(f"inserted {count} measures in {inserted:.1f}s ({count / inserted:.0f}/s); "
+                          f"indexed all in {indexed:.1f}s ({count / indexed:.0f}/s)")
