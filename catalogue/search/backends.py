@@ -8,6 +8,7 @@ keeps the index true.
 - SQLite: an FTS5 external-content table over the same column.
 A substring of the normalised text (``search_plain``) covers what no token holds (single characters).
 """
+import abc
 import functools
 import operator
 
@@ -23,7 +24,7 @@ def _combine(children, op):
     return functools.reduce(op, children)
 
 
-class SearchBackend:
+class SearchBackend(abc.ABC):
     tokens_field = "search_tokens"
     plain_field = "search_plain"
 
@@ -47,12 +48,13 @@ class SearchBackend:
         computed by the engine's own ranking in a single pass over the matches."""
         return queryset.annotate(relevance=Value(0.0, output_field=FloatField()))
 
-    # vendor-specific
+    @abc.abstractmethod
     def index_match(self, node):
-        raise NotImplementedError
+        """A Q object for a tree whose leaves are all index words."""
 
+    @abc.abstractmethod
     def ensure_schema(self):
-        raise NotImplementedError
+        """Create what the index needs (tables, triggers, indexes) if missing; True if it did."""
 
     def schema_problems(self):
         return []
