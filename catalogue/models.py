@@ -1,6 +1,13 @@
 from django.db import models
 
 
+class SlugManager(models.Manager):
+    """Natural keys by slug, for the models that have one (fixtures load by it)."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
 class SearchIndexState(models.Model):
     """What the search index of a model was built with, so a change of dictionary is noticed."""
 

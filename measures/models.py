@@ -8,15 +8,12 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from catalogue.models import SlugManager
+
 
 class Script(models.TextChoices):
     SIMPLIFIED = "hans", "简体"
     TRADITIONAL = "hant", "繁體"
-
-
-class SlugManager(models.Manager):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
 
 
 class Document(models.Model):

@@ -1,5 +1,5 @@
 """Keeping the search index true to edits made in the admin (or anywhere through the ORM)."""
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from pilots.models import Place, Programme, Region

@@ -1,7 +1,5 @@
 import unicodedata
 
-from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -10,7 +8,7 @@ from measures.api import measure_json
 from measures.models import Measure
 
 from . import maps
-from .models import Membership, Place, Programme, Region
+from .models import Place, Programme, Region
 from .selectors import applies_to, find_place, namesakes
 
 MAX_PLACE_LENGTH = 50

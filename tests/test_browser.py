@@ -4,6 +4,7 @@ Skipped, saying so, where Chromium is not installed; under CI=true a missing Chr
 Screenshots of every page type are saved to tests/artifacts/ (ignored by git).
 """
 import csv
+import importlib.util
 import io
 import os
 import re
@@ -27,9 +28,7 @@ def require_browser():
     missing = []
     if not Path(CHROMIUM).exists():
         missing.append(f"Chromium ({CHROMIUM}; apt-get install chromium fonts-noto-cjk)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         missing.append("the playwright package")
     if missing:
         message = "browser tests need " + " and ".join(missing)

@@ -2,7 +2,6 @@
 import re
 
 import pytest
-from django.urls import reverse
 
 from measures.models import Category, Department, Document, Measure
 from pilots.models import Programme, Region

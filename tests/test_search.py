@@ -1,5 +1,4 @@
 """Search behaviour beyond relevance: scripts, hostile input, highlighting, the API, the index."""
-import json
 import logging
 
 import pytest
