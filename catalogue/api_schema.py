@@ -101,7 +101,7 @@ SCHEMA = {
                         "type": "object", "required": ["count", "next", "previous", "results"],
                         "properties": {
                             "count": {"type": "integer",
-                                      "description": "Exact up to 10,000; beyond that 10,000 and count_is_exact false."},
+                                      "description": "Exact up to 1,000; beyond that 1,000 and count_is_exact false (next stays non-null while more pages exist)."},
                             "count_is_exact": {"type": "boolean"},
                             "order": {"type": "string", "description": "How the results are ordered."},
                             "next": {"type": ["string", "null"]},

@@ -42,7 +42,7 @@ def icontains_view(request):
     for variant in {q, _converter("t2s").convert(q), _converter("s2t").convert(q)}:
         for term in variant.split():
             condition |= Q(title__icontains=term) | Q(text__icontains=term)
-    matches = Measure.objects.filter(condition).select_related("document").order_by("document__position", "position")
+    matches = Measure.objects.filter(condition).select_related("document").order_by("document__position", "position")  # as a typical app would
     return JsonResponse({"count": matches.count(), "results": [
         {"id": m.pk, "title": m.title, "document": m.document.slug} for m in matches[:20]
     ]})
@@ -59,7 +59,7 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def run(*, repeat=20, out=print):
+def run(*, repeat=20, out=print, by_url=False):
     from django.test import Client
     from django.test.utils import override_settings
 
@@ -72,13 +72,16 @@ def run(*, repeat=20, out=print):
             for url in urls:  # warm-up: caches, prepared plans, dictionary
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
-            timings = []
+            per_url = {url: [] for url in urls}
             for _ in range(repeat):
                 for url in urls:
                     started = time.perf_counter()
                     client.get(url)
-                    timings.append((time.perf_counter() - started) * 1000)
-            results[name] = timings
+                    per_url[url].append((time.perf_counter() - started) * 1000)
+            results[name] = [t for timings in per_url.values() for t in timings]
+            if by_url:
+                for url, timings in per_url.items():
+                    out(f"  {statistics.median(timings):9.2f} ms  {max(timings):9.2f} ms max  {url}")
     size = Measure.objects.count()
     out(f"database: {connection.vendor} {connection.Database.__name__} "
         f"{getattr(connection.Database, 'sqlite_version', '') or connection.pg_version} | measures: {size:,}")

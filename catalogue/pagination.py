@@ -1,20 +1,40 @@
 from django.core.exceptions import BadRequest
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 MAX_PAGE_DIGITS = 9
-COUNT_CAP = 10_000
+# Counts are exact up to here. Counting matches means reading every matching row: for a word in
+# most of 100,000 measures that is most of the table, on every request, for a figure nobody
+# needs exactly ("more than 1,000" says what matters: narrow the search).
+COUNT_CAP = 1_000
 
 
 def capped_count(queryset):
-    """Exact up to COUNT_CAP, then COUNT_CAP + 1: counting every one of 500,000 matches costs
-    more than the page itself, and nobody pages past the 500th page."""
+    """Exact up to COUNT_CAP, then COUNT_CAP + 1."""
     return queryset.order_by()[: COUNT_CAP + 1].count()  # no ORDER BY: nothing to sort to count
 
 
+class OpenEndedPage(Page):
+    """A page of a result set counted only as "more than COUNT_CAP": whether a next page exists is
+    known from one extra row fetched with this one, not from a total."""
+
+    def __init__(self, object_list, number, paginator, has_more):
+        super().__init__(object_list, number, paginator)
+        self.has_more = has_more
+
+    def has_next(self):
+        return self.has_more
+
+    def end_index(self):
+        return self.start_index() + len(self.object_list) - 1
+
+
 class CappedPaginator(Paginator):
+    """Django's paginator, with a capped count: past the cap the pages go on as long as there are
+    measures (page 300 of a broad search still answers), without a total number of pages."""
+
     def __init__(self, object_list, per_page, count=None):
         super().__init__(object_list, per_page)
         if count is not None:
@@ -31,6 +51,27 @@ class CappedPaginator(Paginator):
     @property
     def shown_count(self):
         return min(self.count, COUNT_CAP)
+
+    def validate_number(self, number):
+        if self.count_is_exact:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(_("页码必须是正整数。")) from None
+        if number < 1:
+            raise EmptyPage(_("没有这一页。"))
+        return number
+
+    def page(self, number):
+        if self.count_is_exact:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom: bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage(_("没有这一页。"))
+        return OpenEndedPage(rows[: self.per_page], number, self, has_more=len(rows) > self.per_page)
 
 
 def paginate(request, object_list, per_page, count=None):

@@ -172,11 +172,21 @@ class Scope(models.TextChoices):
 
 
 SEARCH_COLUMNS = ("search_plain", "search_tokens", "title_plain", "search_vector")
+DERIVED_COLUMNS = (*SEARCH_COLUMNS, "source_order")
+
+
+# Documents' positions and measures' positions packed into one sortable number (see
+# Measure.source_order): a position fits in 32 bits.
+SOURCE_ORDER_STRIDE = 2**32
+
+
+def source_order_of(document_position, position):
+    return document_position * SOURCE_ORDER_STRIDE + position
 
 
 class MeasureQuerySet(models.QuerySet):
     def in_source_order(self):
-        return self.order_by("document__position", "position")
+        return self.order_by("source_order")
 
     def with_related(self):
         return self.defer(*SEARCH_COLUMNS).select_related(
@@ -233,12 +243,17 @@ class Measure(models.Model):
     search_tokens = models.TextField(blank=True, editable=False)
     title_plain = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The document's position and the measure's, as one indexed number: ordering by
+    # (document.position, position) makes the database join and sort every match to return the
+    # first page; ordering by this column reads the index and stops after a page. Kept by
+    # signals (a measure's save, a document's position change) and by bulk loaders.
+    source_order = models.BigIntegerField(default=0, editable=False, db_index=True)
 
     objects = MeasureManager()
-    history = HistoricalRecords(excluded_fields=list(SEARCH_COLUMNS), m2m_fields=[departments])
+    history = HistoricalRecords(excluded_fields=list(DERIVED_COLUMNS), m2m_fields=[departments])
 
     class Meta:
-        ordering = ["document__position", "position"]
+        ordering = ["source_order"]
         constraints = [
             models.UniqueConstraint(fields=["document", "position"], name="unique_measure_position"),
             models.CheckConstraint(

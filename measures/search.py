@@ -152,7 +152,7 @@ def ranked(queryset, parsed):
                        default=Value(0), output_field=IntegerField()),
         phrase_hit=Case(When(_contains_every_term("search_plain", parsed.terms), then=Value(1)),
                         default=Value(0), output_field=IntegerField()),
-    ).order_by("-title_hit", "-phrase_hit", "-relevance", "document__position", "position")
+    ).order_by("-title_hit", "-phrase_hit", "-relevance", "source_order")
 
 
 def attach_highlights(measures, parsed, *, whole_text=False):

@@ -84,6 +84,7 @@ class Facet:
     name: str
     label: str
     values: list
+    not_listed: int = 0  # values with matches left out of a long list
     multiple: bool = False
 
     @property
@@ -92,9 +93,10 @@ class Facet:
 
 
 def _grouped_counts(queryset):
-    """Counts per document, category, scope and region from one GROUP BY over the matches."""
+    """Counts per document, category, scope and region from one GROUP BY over the matches, keyed
+    by primary key: grouping the measures table alone, with no join to name the groups."""
     rows = queryset.order_by().values_list(
-        "document__slug", "category__slug", "scope", "region__slug", "scope_programme_id"
+        "document_id", "category_id", "scope", "region_id", "scope_programme_id"
     ).annotate(n=Count("pk"))
     counts = {"document": {}, "category": {}, "scope": {}, "region_tasks": {}, "programme": {}}
     for document, category, scope, region, programme, n in rows:
@@ -105,9 +107,22 @@ def _grouped_counts(queryset):
     return counts
 
 
+# A facet lists at most this many values; a long one (hundreds of categories across documents)
+# lists the largest and the selected ones, in source order, and says how many it left out.
+FACET_LIMIT = 25
+
+
+def _shortlist(values):
+    if len(values) <= FACET_LIMIT:
+        return values, 0
+    largest = sorted(values, key=lambda v: (not v.selected, -v.count))[:FACET_LIMIT]
+    kept = {id(v) for v in largest}
+    return [v for v in values if id(v) in kept], len(values) - len(largest)
+
+
 def _department_counts(queryset):
     links = Measure.departments.through.objects.filter(measure__in=queryset.order_by().values("pk"))
-    return dict(links.values_list("department__slug").annotate(n=Count("pk")))
+    return dict(links.values_list("department_id").annotate(n=Count("pk")))
 
 
 def _selected(data, name):
@@ -142,27 +157,28 @@ def facet_counts(data, queryset):
     regions = list(Region.objects.select_related("programme"))
     for name, label in FACETS.items():
         selected = _selected(data, name)
+        # (key counted by, value in the URL, label, group) for every option
         if name == "department":
             counts = counts_without(name)
-            options = [(d.slug, d.name, "") for d in Department.objects.all()]
+            options = [(d.pk, d.slug, d.name, "") for d in Department.objects.all()]
         else:
             grouped = counts_without(name)
             if name == "region":
-                counts = {r.slug: grouped["region_tasks"].get(r.slug, 0) + grouped["programme"].get(r.programme_id, 0)
+                counts = {r.pk: grouped["region_tasks"].get(r.pk, 0) + grouped["programme"].get(r.programme_id, 0)
                           for r in regions}
-                options = [(r.slug, r.name, r.programme.name) for r in regions]
+                options = [(r.pk, r.slug, r.name, r.programme.name) for r in regions]
             else:
                 counts = grouped[name]
                 if name == "document":
-                    options = [(d.slug, d.title, "") for d in Document.objects.all()]
+                    options = [(d.pk, d.slug, d.title, "") for d in Document.objects.all()]
                 elif name == "category":
-                    options = [(c.slug, f"{c.numeral}、{c.name}", "") for c in Category.objects.all()]
+                    options = [(c.pk, c.slug, f"{c.numeral}、{c.name}", "") for c in Category.objects.all()]
                 else:
-                    options = [(value, text, "") for value, text in Scope.choices]
+                    options = [(value, value, text, "") for value, text in Scope.choices]
         values = [
-            FacetValue(value, text, counts.get(value, 0), value in selected, group)
-            for value, text, group in options
-            if counts.get(value, 0) or value in selected
+            FacetValue(value, text, counts.get(key, 0), value in selected, group)
+            for key, value, text, group in options
+            if counts.get(key, 0) or value in selected
         ]
-        facets.append(Facet(name, label, values, multiple=name == "department"))
+        facets.append(Facet(name, label, *_shortlist(values), multiple=name == "department"))
     return facets

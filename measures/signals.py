@@ -1,11 +1,28 @@
 """Keeping the search index true to edits made in the admin (or anywhere through the ORM)."""
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models import F, Value
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from pilots.models import Place, Programme, Region
 
 from . import search, services
-from .models import Category, Department, Measure
+from .models import Category, Department, Document, Measure, source_order_of
+
+
+@receiver(pre_save, sender=Measure)
+def set_source_order(sender, instance, **kwargs):
+    # Fixture loads (raw) included: the fixtures do not carry this derived column.
+    if Measure.document.is_cached(instance):
+        position = instance.document.position
+    else:
+        position = Document.objects.filter(pk=instance.document_id).values_list("position", flat=True).first() or 0
+    instance.source_order = source_order_of(position, instance.position)
+
+
+@receiver(post_save, sender=Document)
+def reorder_documents_measures(sender, instance, **kwargs):
+    expected = Value(source_order_of(instance.position, 0)) + F("position")
+    instance.measures.exclude(source_order=expected).update(source_order=expected)
 
 
 @receiver(post_save, sender=Measure)

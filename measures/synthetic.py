@@ -9,7 +9,7 @@ from django.db import transaction
 
 from catalogue.search.text import _converter
 
-from .models import Category, Department, Document, Measure, Scope
+from .models import Category, Department, Document, Measure, Scope, source_order_of
 
 SLUG_PREFIX = "synthetic-"
 MEASURES_PER_DOCUMENT = 1000
@@ -90,6 +90,7 @@ def generate(*, measures, seed=1, batch_size=5000, progress=None):
                 batch.append(Measure(
                     departments_as_written="、".join(d.name for d in chosen),
                     document=doc, position=position, number=position,
+                    source_order=source_order_of(doc.position, position),  # bulk_create sends no signals
                     category=categories[doc.pk][(position - 1) // (MEASURES_PER_DOCUMENT // 5)],
                     region=rng.choice(regions) if scope == Scope.REGION else None,
                     title=rng.choice(titles), text=text, scope=scope,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from dataclasses import dataclass
 
-from catalogue.pagination import capped_count, paginate
+from catalogue.pagination import COUNT_CAP, capped_count, paginate
 from catalogue.search import QueryError
 
 from . import search
@@ -24,7 +24,7 @@ def sort_of(filterset, parsed):
 # Above this many matches a search is not ranked: ordering every match by relevance costs more
 # than the page, and when thousands of measures contain a word, they all contain it. The list
 # says so and comes in source order (read off the index, a page at a time).
-RANK_LIMIT = 2000
+RANK_LIMIT = COUNT_CAP  # and the count is exact up to here
 
 
 @dataclass
@@ -54,7 +54,7 @@ def filtered_measures(params):
         else:
             results.too_many_to_rank = True
     elif sort == "newest":
-        results.queryset = matches.order_by(F("document__date").desc(nulls_last=True), "document__position", "position")
+        results.queryset = matches.order_by(F("document__date").desc(nulls_last=True), "source_order")
     return results
 
 

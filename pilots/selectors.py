@@ -232,20 +232,22 @@ MENTION_SCAN = 2000  # candidates checked for a mention of the place in their ow
 
 
 def measures_naming(place):
-    """Measures whose own title or text names the place (寧波市探索… for 宁波): the search finds
-    candidates (which may match through a region's name), their own text decides."""
+    """Measures whose own title or text names the place (寧波市探索… for 宁波): the search index
+    and the normalised text (any script) find candidates in the database — which may name the
+    place only through a region's or a department's name — and their own title and text decide."""
     from measures import search
 
     name = place.short_name if len(place.short_name) >= 2 else place.name
     key = gazetteer.lookup_key(name)
     candidates = search.matching(Measure.objects.with_related().in_source_order(), search.parse_query(name))
+    candidates = candidates.filter(search_plain__contains=key)
     found = []
-    for measure in candidates[:MENTION_SCAN]:
-        if key in gazetteer.lookup_key(measure.title + measure.text):
-            found.append(measure)
-            if len(found) >= GROUP_PAGE:
-                break
-    return found
+    for start in range(0, MENTION_SCAN, GROUP_PAGE):  # a page at a time: most pages are the last
+        chunk = list(candidates[start:start + GROUP_PAGE])
+        found += [m for m in chunk if key in gazetteer.lookup_key(m.title + m.text)]
+        if len(found) >= GROUP_PAGE or len(chunk) < GROUP_PAGE:
+            break
+    return found[:GROUP_PAGE]
 
 
 def applies_to(place):

@@ -117,3 +117,28 @@ def test_reloading_restores_the_source_text():
     Measure.objects.filter(number=1).update(title="改过")
     services.load_catalogue()
     assert Measure.objects.get(number=1).title == "知识产权民事、刑事、行政案件“三合一”审判"
+
+
+
+def test_moving_a_document_or_a_measure_moves_it_in_every_list(client):
+    from measures.models import Document
+
+    def titles(**params):
+        pages, url = [], "/api/measures/"
+        while url:
+            data = client.get(url, {"sort": "source", **params} if url == "/api/measures/" else None).json()
+            pages += [m["title"] for m in data["results"]]
+            url = data["next"]
+        return pages
+
+    approval = Document.objects.get(categories__isnull=True)
+    tasks = list(Measure.objects.filter(document=approval).order_by("position"))
+    assert titles()[0] != tasks[0].title
+    approval.position = 0  # a curator puts the approval first
+    approval.save()
+    assert titles()[0] == tasks[0].title
+
+    tasks[0].position = 10_000  # and moves its first task to the end
+    tasks[0].save()
+    listed = titles(document=approval.slug)
+    assert listed[0] == tasks[1].title and listed[-1] == tasks[0].title

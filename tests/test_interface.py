@@ -1,6 +1,7 @@
 """The interface: reading script, interface language, chips and sorting, exports, the map."""
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -75,6 +76,19 @@ def test_traditional_interface(client):
 
 
 # --- browsing ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", ["en", "zh_Hant"])
+def test_every_interface_string_is_translated(language):
+    """A string added without its translation shows up in Simplified Chinese in an English page."""
+    from django.conf import settings
+
+    po = (settings.BASE_DIR / "locale" / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = [e for e in po.split("\n\n") if "\nmsgid " in f"\n{e}" and 'msgid ""\nmsgstr ""\n"Project' not in e]
+    fuzzy = [e for e in entries if "#, fuzzy" in e]
+    # an empty translation: msgstr "" (or msgstr[0] "") with no continuation line after it
+    untranslated = [e for e in entries if re.search(r'^msgstr(\[0\])? ""$(?!\n")', e, re.M)]
+    assert not fuzzy and not untranslated, (fuzzy + untranslated)[:3]
+
 
 def test_filter_chips_remove_one_filter_each(client):
     page = html(client, "/measures/", q="质押", department=["pboc", "cnipa"], scope="nationwide")

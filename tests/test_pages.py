@@ -186,6 +186,24 @@ def test_pagination_keeps_the_filters(client, settings):
     assert result_count(html) == 28
 
 
+def test_past_the_count_cap_every_page_is_still_reachable(client, monkeypatch):
+    """Above the cap the count says "more than", and the pages go on to the last measure."""
+    monkeypatch.setattr("catalogue.pagination.COUNT_CAP", 10)
+    first = client.get("/api/measures/").json()
+    assert (first["count"], first["count_is_exact"]) == (10, False)
+    seen, url = [], "/api/measures/"
+    while url:
+        data = client.get(url).json()
+        seen += [m["id"] for m in data["results"]]
+        url = data["next"]
+    assert seen == list(Measure.objects.in_source_order().values_list("pk", flat=True))
+    last_page = -(-len(seen) // 20)
+    assert client.get("/api/measures/", {"page": last_page + 1}).status_code == 404
+    html = get(client, "/measures/?page=2")
+    assert "超过 10 项" in html and "第 2 页" in html and 'rel="next"' in html and "共 3 页" not in html
+    assert 'rel="next"' not in get(client, f"/measures/?page={-(-len(seen) // 20)}")
+
+
 def test_admin_is_for_staff_only(client, django_user_model):
     assert client.get("/admin/measures/measure/").status_code == 302
     admin = django_user_model.objects.create_superuser("curator", "c@example.org", "pw")

@@ -11,10 +11,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--synth", type=int, help="Generate N synthetic measures first (replacing earlier ones).")
         parser.add_argument("--repeat", type=int, default=20, help="Rounds over each kind's URLs.")
+        parser.add_argument("--by-url", action="store_true", help="Also print each URL's median and maximum.")
 
-    def handle(self, *args, synth=None, repeat=20, **options):
+    def handle(self, *args, synth=None, repeat=20, by_url=False, **options):
         if synth:
             count, inserted, indexed = synthetic.build_and_index(measures=synth)
             self.stdout.write(f"synthetic: {count:,} measures inserted in {inserted:.1f}s; index built in "
                               f"{indexed:.1f}s ({count / indexed:,.0f} measures/s)")
-        benchmark.run(repeat=repeat, out=self.stdout.write)
+        benchmark.run(repeat=repeat, out=self.stdout.write, by_url=by_url)
