@@ -37,7 +37,7 @@ def catalogue_phrases():
 
 
 @pytest.fixture(scope="module")
-def phrases(django_db_blocker):
+def phrases(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         return catalogue_phrases()
 
@@ -272,3 +272,18 @@ def test_a_nul_byte_is_refused_with_a_message(client, params):
     assert response.status_code == 400 and "NUL" in response.json()["error"]
     page = client.get("/measures/", params)
     assert page.status_code == 400 and "请求中含有空字符" in page.content.decode()
+
+
+def test_every_single_character_finds_exactly_the_texts_containing_it():
+    """Single characters (甬, 粤) are answered by the index's character tokens; the answer must be
+    what a scan of the normalised texts gives, for every character of the catalogue, in both scripts."""
+    from catalogue.search.text import ideographs
+
+    texts = dict(Measure.objects.values_list("pk", "search_plain"))
+    characters = ideographs("".join(texts.values()))
+    assert len(characters) > 500
+    for char in characters:
+        expected = {pk for pk, plain in texts.items() if char in plain}
+        assert result_ids(char) == expected, char
+    for pair in ("杭甬", "宁波", "甬温"):  # runs of characters: index candidates, then the substring
+        assert result_ids(pair) == {pk for pk, plain in texts.items() if pair in plain} != set(), pair

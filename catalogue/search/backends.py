@@ -6,7 +6,9 @@ keeps the index true.
 - PostgreSQL: a stored ``tsvector`` ('simple' config: our tokens are already normalised) with a
   GIN index, queried through ``django.contrib.postgres.search``.
 - SQLite: an FTS5 external-content table over the same column.
-A substring of the normalised text (``search_plain``) covers what no token holds (single characters).
+Single characters, which no word holds, are found through the ideograph tokens every text also
+carries (a character's token means "the character is somewhere in the text"); a run of them (杭甬)
+must also be a substring of the normalised text (``search_plain``), checked on those candidates.
 """
 import abc
 import functools
@@ -18,6 +20,7 @@ from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 
 from .query import All, Any, Contains, Word, is_pure_index, leaves
+from .text import ideographs
 
 
 def _combine(children, op):
@@ -37,7 +40,12 @@ class SearchBackend(abc.ABC):
     def match(self, node):
         """A Q object selecting the rows that match the query tree ``node``."""
         if isinstance(node, Contains):
-            return Q(**{f"{self.plain_field}__contains": node.text})
+            substring = Q(**{f"{self.plain_field}__contains": node.text})
+            chars = ideographs(node.text)
+            if not chars:
+                return substring
+            candidates = self.index_match(All(tuple(Word(c) for c in chars)) if len(chars) > 1 else Word(chars[0]))
+            return candidates if node.text == chars[0] else candidates & substring
         if is_pure_index(node):
             return self.index_match(node)
         op = operator.and_ if isinstance(node, All) else operator.or_

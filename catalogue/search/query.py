@@ -28,7 +28,7 @@ class Word:
 
 @dataclass(frozen=True)
 class Contains:
-    """A substring of the normalised text: for single characters, which no index token holds."""
+    """A substring of the normalised text: for single characters, which no word token holds."""
     text: str
 
 

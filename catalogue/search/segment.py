@@ -9,7 +9,7 @@ import threading
 
 import jieba
 
-from .text import normalize, sentences, word_pieces
+from .text import ideographs, normalize, sentences, word_pieces
 
 SENTENCE_CACHE_SIZE = 65536
 
@@ -35,9 +35,14 @@ def warm_up():
     _base_tokenizer()
 
 
+# Raised when what index_tokens emits changes, so that indexes built the old way are rebuilt
+# (the version is recorded with the index; see measures.search.check_index_version).
+INDEX_FORMAT = 2  # 2: every ideograph is a token too
+
+
 def dictionary_version(words):
     digest = hashlib.sha256("\n".join(sorted(set(words))).encode()).hexdigest()[:12]
-    return f"jieba-{jieba.__version__}-{digest}"
+    return f"jieba-{jieba.__version__}-f{INDEX_FORMAT}-{digest}"
 
 
 class Segmenter:
@@ -67,11 +72,13 @@ class Segmenter:
         return cached
 
     def index_tokens(self, normalized_text):
-        """Every token a document is found by: words and their dictionary sub-words."""
+        """Every token a document is found by: words and their dictionary sub-words, then each
+        ideograph of the text once. The ideographs let the index answer a search for single
+        characters (甬), which no word holds, instead of a scan of every text."""
         tokens = []
         for sentence in sentences(normalized_text):
             tokens.extend(self._tokens_of(sentence))
-        return tokens
+        return tokens + ideographs(normalized_text)
 
     def query_words(self, normalized_text):
         """The words of a query, in order, punctuation dropped."""

@@ -88,6 +88,14 @@ def query_forms(text):
 
 
 WORD_RE = re.compile(r"[^\W_]+")
+# CJK ideographs (the basic block, extension A and the compatibility block): what a single
+# character a user types (甬, 粤, 沪) usually is.
+IDEOGRAPH_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def ideographs(text):
+    """The distinct ideographs of ``text``, in order of first appearance."""
+    return list(dict.fromkeys(IDEOGRAPH_RE.findall(text)))
 
 
 def word_pieces(token):
