@@ -12,15 +12,18 @@ must also be a substring of the normalised text (``search_plain``), checked on t
 """
 import abc
 import functools
+import logging
 import operator
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 
 from .query import All, Any, Contains, Word, is_pure_index, leaves
 from .text import ideographs
+
+logger = logging.getLogger(__name__)
 
 
 def _combine(children, op):
@@ -174,7 +177,36 @@ class PostgresBackend(SearchBackend):
                 f'UPDATE "{self.table}" SET {self.vector_field} = to_tsvector(\'simple\', {self.tokens_field}) '
                 f"WHERE {self.vector_field} IS NULL AND {self.tokens_field} <> ''"
             )
-            return bool(problems)
+        self.declare_match_cost()
+        return bool(problems)
+
+    # What evaluating `tsvector @@ tsquery` on one row costs, in the planner's units. PostgreSQL
+    # ships it at 1 (a cheap operator), so for a frequent word it prefers reading every row and
+    # evaluating the match on each compressed vector over the GIN index's exact bitmap: 540 ms
+    # against 130 ms for the facets of a word in most of 100,000 measures. Only the function's
+    # owner (a superuser) may change it; without that right the catalogue still works, slower.
+    MATCH_COST = 100
+    MATCH_FUNCTION = "ts_match_vq(tsvector, tsquery)"
+
+    def match_cost(self):
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute("SELECT procost FROM pg_proc WHERE oid = %s::regprocedure", [self.MATCH_FUNCTION])
+            return cursor.fetchone()[0]
+
+    def declare_match_cost(self):
+        if self.match_cost() >= self.MATCH_COST:
+            return True
+        try:
+            with transaction.atomic(using=self.alias), connections[self.alias].cursor() as cursor:
+                cursor.execute(f"ALTER FUNCTION {self.MATCH_FUNCTION} COST {self.MATCH_COST}")
+            return True
+        except DatabaseError as exc:
+            logger.warning(
+                "could not declare the cost of %s (%s): as a superuser, run `ALTER FUNCTION %s COST %d;` "
+                "in this database; until then broad searches are slower", self.MATCH_FUNCTION, exc,
+                self.MATCH_FUNCTION, self.MATCH_COST,
+            )
+            return False
 
     def schema_problems(self):
         index, trigger = self._names
