@@ -130,8 +130,8 @@ SCHEMA = {
                             "place": {"$ref": "#/components/schemas/Place"},
                             "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}},
                             "groups": {"type": "array", "description": "Why measures apply, group by group, with "
-                                       "each group's full count; a group lists at most 200 measures here and its "
-                                       "list_url shows them all.", "items": {"type": "object"}},
+                                       "each group's count (exact up to 1,000: count_is_exact says so); a group lists at "
+                                       "most 200 measures here (listed) and its list_url shows them all.", "items": {"type": "object"}},
                             "measures": {"type": "array", "items": APPLIED_MEASURE},
                         }}}}},
                     "300": {"description": "The name fits several places", "content": {"application/json": {

@@ -97,7 +97,7 @@ def _grouped_counts(queryset):
     by primary key: grouping the measures table alone, with no join to name the groups."""
     rows = queryset.order_by().values_list(
         "document_id", "category_id", "scope", "region_id", "scope_programme_id"
-    ).annotate(n=Count("pk"))
+    ).annotate(n=Count("*"))  # not COUNT(id): the facet index alone answers COUNT(*)
     counts = {"document": {}, "category": {}, "scope": {}, "region_tasks": {}, "programme": {}}
     for document, category, scope, region, programme, n in rows:
         for facet, key in (("document", document), ("category", category), ("scope", scope),
@@ -121,8 +121,10 @@ def _shortlist(values):
 
 
 def _department_counts(queryset):
-    links = Measure.departments.through.objects.filter(measure__in=queryset.order_by().values("pk"))
-    return dict(links.values_list("department_id").annotate(n=Count("pk")))
+    links = Measure.departments.through.objects.all()
+    if queryset.query.where:  # no filter, no search: every link counts, no need to ask which measures
+        links = links.filter(measure__in=queryset.order_by().values("pk"))
+    return dict(links.values_list("department_id").annotate(n=Count("*")))
 
 
 def _selected(data, name):

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 
 from django.utils.translation import gettext as _
 
+from catalogue.pagination import COUNT_CAP, capped_count
 from measures.models import Measure
 
 from . import gazetteer
@@ -156,7 +157,7 @@ class RegionMatch:
         return _("%(member)s属于%(region)s。") % {"member": member.full_label, "region": region}
 
 
-GROUP_PAGE = 200  # measures listed per group; the count and the list link give the rest
+GROUP_PAGE = 200  # measures the API lists per group; the count and the list link give the rest
 
 
 @dataclass
@@ -168,16 +169,28 @@ class MeasureGroup:
     region_match: RegionMatch = None
     list_params: dict = field(default_factory=dict)  # the measure list showing the whole group
     preset: list = None  # a group found by scanning (mentions) comes with its measures
+    listed: int = GROUP_PAGE  # how many of its measures to load
 
     @cached_property
     def measures(self):
-        return self.preset if self.preset is not None else list(self.queryset[:GROUP_PAGE])
+        return self.preset if self.preset is not None else list(self.queryset[:self.listed])
 
     @cached_property
+    def _count(self):
+        if self.preset is not None or len(self.measures) < self.listed:
+            return len(self.measures)  # the whole group is already in hand (or all the scan found)
+        return capped_count(self.queryset)
+
+    @property
     def count(self):
-        if self.preset is not None or len(self.measures) < GROUP_PAGE:
-            return len(self.measures)  # the whole group is already in hand
-        return self.queryset.count()
+        """Exact up to COUNT_CAP (see catalogue.pagination), then COUNT_CAP."""
+        return min(self._count, COUNT_CAP)
+
+    @property
+    def count_is_exact(self):
+        if self.preset is not None:
+            return len(self.preset) < self.listed  # the scan stopped at the limit: there may be more
+        return self._count <= COUNT_CAP
 
     @property
     def complete(self):
@@ -231,7 +244,7 @@ def region_matches(place):
 MENTION_SCAN = 2000  # candidates checked for a mention of the place in their own text
 
 
-def measures_naming(place):
+def measures_naming(place, limit=GROUP_PAGE):
     """Measures whose own title or text names the place (寧波市探索… for 宁波): the search index
     and the normalised text (any script) find candidates in the database — which may name the
     place only through a region's or a department's name — and their own title and text decide."""
@@ -242,15 +255,16 @@ def measures_naming(place):
     candidates = search.matching(Measure.objects.with_related().in_source_order(), search.parse_query(name))
     candidates = candidates.filter(search_plain__contains=key)
     found = []
-    for start in range(0, MENTION_SCAN, GROUP_PAGE):  # a page at a time: most pages are the last
-        chunk = list(candidates[start:start + GROUP_PAGE])
+    for start in range(0, MENTION_SCAN, limit):  # a page at a time: most pages are the last
+        chunk = list(candidates[start:start + limit])
         found += [m for m in chunk if key in gazetteer.lookup_key(m.title + m.text)]
-        if len(found) >= GROUP_PAGE or len(chunk) < GROUP_PAGE:
+        if len(found) >= limit or len(chunk) < limit:
             break
-    return found[:GROUP_PAGE]
+    return found[:limit]
 
 
-def applies_to(place):
+def applies_to(place, listed=GROUP_PAGE):
+    """Why each measure applies to ``place``, group by group; each group loads ``listed`` measures."""
     matches = region_matches(place)
     base = Measure.objects.with_related().in_source_order()
     groups = [MeasureGroup("nationwide", _("全国推广的举措"), _("推广范围为全国。"), base.nationwide(),
@@ -284,11 +298,13 @@ def applies_to(place):
             groups.append(MeasureGroup("unsettled", _("未有定论：%(region)s") % {"region": match.region.name},
                                        match.explanation, base.filter(scope_programme=match.region.programme),
                                        match, list_params={"region": match.region.slug, "scope": "programme"}))
-    mentioned = measures_naming(place)
+    mentioned = measures_naming(place, listed)
     if mentioned:
         groups.append(MeasureGroup("mention", _("文中提到%(place)s的举措") % {"place": place.short_name},
                                    _("举措原文提到“%(place)s”。") % {"place": place.short_name}, None,
                                    list_params={"q": place.short_name}, preset=mentioned))
+    for group in groups:
+        group.listed = listed
     # A group with nothing in it says nothing (except nationwide, which says "only these").
     groups = [g for g in groups if g.measures or g.kind == "nationwide"]
     return Applicability(place, matches, groups)

@@ -82,9 +82,12 @@ def place_lookup(request):
     }, status=404)
 
 
+PLACE_PAGE_LISTED = 20  # measures the place page shows per group; a link lists the rest
+
+
 def place_detail(request, code):
     place = get_object_or_404(Place.objects.with_parents(), code=code)
-    applicability = applies_to(place)
+    applicability = applies_to(place, listed=PLACE_PAGE_LISTED)
     return render(request, "pilots/place_detail.html", {
         "place": place,
         "namesakes": namesakes(place),
@@ -136,6 +139,7 @@ def applies_api(request):
             "explanation": m.explanation,
         } for m in applicability.regions],
         "groups": [{"kind": g.kind, "title": g.title, "reason": g.reason, "count": g.count,
+                    "count_is_exact": g.count_is_exact,
                     "listed": len(g.measures), "list_url": request.build_absolute_uri(g.list_url) if g.list_url else None}
                    for g in applicability.groups],
         "measures": measures,
