@@ -189,9 +189,12 @@ class MeasureQuerySet(models.QuerySet):
         return self.order_by("source_order")
 
     def with_related(self):
-        return self.defer(*SEARCH_COLUMNS).select_related(
-            "document", "category", "region", "region__programme", "scope_programme"
-        ).prefetch_related("departments", "scope_programme__regions")
+        # Prefetched, not joined: with joins in the query, PostgreSQL plans the page of a broad
+        # search as a join of every match (0.5 s at 100,000 measures) instead of reading the
+        # source_order index until the page is full (3 ms); a few small queries by key cost less.
+        return self.defer(*SEARCH_COLUMNS).prefetch_related(
+            "document", "category", "region__programme", "scope_programme__regions", "departments"
+        )
 
     def nationwide(self):
         return self.filter(scope=Scope.NATIONWIDE)

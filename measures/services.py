@@ -334,14 +334,15 @@ def index_measures(pks=None, *, batch_size=1000):
     with transaction.atomic(), connection.cursor() as cursor:
         for measure in queryset.iterator(chunk_size=batch_size):
             values = search.index_values(measure, segmenter)
+            count += 1
+            if all(getattr(measure, column) == value for column, value in values.items()):
+                continue  # already indexed this way: a vocabulary edit rewrites only the rows it changes
             batch.append((values["search_plain"], values["search_tokens"], values["title_plain"], measure.pk))
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)
-                count += len(batch)
                 batch = []
         if batch:
             cursor.executemany(sql, batch)
-            count += len(batch)
         SearchIndexState.objects.update_or_create(
             name=search.INDEX_NAME,
             defaults={"dictionary_version": segmenter.version, "rows": Measure.objects.count()},
