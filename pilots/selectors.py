@@ -242,25 +242,30 @@ def region_matches(place):
 
 
 MENTION_SCAN = 2000  # candidates checked for a mention of the place in their own text
+MENTION_CHUNK = 500
 
 
 def measures_naming(place, limit=GROUP_PAGE):
     """Measures whose own title or text names the place (寧波市探索… for 宁波): the search index
     and the normalised text (any script) find candidates in the database — which may name the
-    place only through a region's or a department's name — and their own title and text decide."""
+    place only through a region's or a department's name (湖北武汉 names every measure of the
+    reform areas) — and their own title and text decide, read without their related rows; only
+    the measures kept are loaded whole."""
     from measures import search
 
     name = place.short_name if len(place.short_name) >= 2 else place.name
     key = gazetteer.lookup_key(name)
-    candidates = search.matching(Measure.objects.with_related().in_source_order(), search.parse_query(name))
-    candidates = candidates.filter(search_plain__contains=key)
+    candidates = search.matching(Measure.objects.in_source_order(), search.parse_query(name))
+    candidates = candidates.filter(search_plain__contains=key).values_list("pk", "title", "text")
     found = []
-    for start in range(0, MENTION_SCAN, limit):  # a page at a time: most pages are the last
-        chunk = list(candidates[start:start + limit])
-        found += [m for m in chunk if key in gazetteer.lookup_key(m.title + m.text)]
-        if len(found) >= limit or len(chunk) < limit:
+    for start in range(0, MENTION_SCAN, MENTION_CHUNK):
+        chunk = list(candidates[start:start + MENTION_CHUNK])
+        found += [pk for pk, title, text in chunk if key in gazetteer.lookup_key(title + text)]
+        if len(found) >= limit or len(chunk) < MENTION_CHUNK:
             break
-    return found[:limit]
+    if not found:
+        return []
+    return list(Measure.objects.with_related().filter(pk__in=found[:limit]).in_source_order())
 
 
 def applies_to(place, listed=GROUP_PAGE):

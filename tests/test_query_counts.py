@@ -26,7 +26,7 @@ def queries_for(client, url, **params):
     ("/api/measures/", {"region": "hang-yong-wen"}, 7),
     ("/measures/11/", {}, 8),
     ("/documents/guohan-2025-86/", {}, 7),
-    ("/places/330200/", {}, 19),
+    ("/places/330200/", {}, 20),
     ("/api/applies/", {"place": "東莞"}, 21),
 ])
 def test_query_counts_are_pinned(client, url, params, most):
