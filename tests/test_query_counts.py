@@ -22,7 +22,7 @@ def queries_for(client, url, **params):
 @pytest.mark.parametrize("url, params, most", [
     ("/measures/", {}, 17),
     ("/measures/", {"q": "知识产权", "department": "cnipa"}, 20),
-    ("/api/measures/", {"q": "知识产权"}, 8),
+    ("/api/measures/", {"q": "知识产权"}, 10),
     ("/api/measures/", {"region": "hang-yong-wen"}, 7),
     ("/measures/11/", {}, 8),
     ("/documents/guohan-2025-86/", {}, 7),
