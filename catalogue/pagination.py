@@ -16,6 +16,16 @@ def capped_count(queryset):
     return queryset.order_by()[: COUNT_CAP + 1].count()  # no ORDER BY: nothing to sort to count
 
 
+def is_exact(count):
+    """Whether a capped count is the real number (else there are more than COUNT_CAP)."""
+    return count <= COUNT_CAP
+
+
+def shown(count):
+    """A capped count as it is shown: the number, or COUNT_CAP for "more than COUNT_CAP"."""
+    return min(count, COUNT_CAP)
+
+
 class OpenEndedPage(Page):
     """A page of a result set counted only as "more than COUNT_CAP": whether a next page exists is
     known from one extra row fetched with this one, not from a total."""
@@ -46,11 +56,11 @@ class CappedPaginator(Paginator):
 
     @property
     def count_is_exact(self):
-        return self.count <= COUNT_CAP
+        return is_exact(self.count)
 
     @property
     def shown_count(self):
-        return min(self.count, COUNT_CAP)
+        return shown(self.count)
 
     def validate_number(self, number):
         if self.count_is_exact:

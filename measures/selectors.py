@@ -122,7 +122,7 @@ def _shortlist(values):
 
 def _department_counts(queryset):
     links = Measure.departments.through.objects.all()
-    if queryset.query.where:  # no filter, no search: every link counts, no need to ask which measures
+    if queryset.query.where:  # with no filter and no search every link counts: no need to ask which
         links = links.filter(measure__in=queryset.order_by().values("pk"))
     return dict(links.values_list("department_id").annotate(n=Count("*")))
 

@@ -1,5 +1,6 @@
 """“What applies to my city?”: finding a place by any of its names, and what applies there, why."""
 import difflib
+import functools
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -9,7 +10,7 @@ from django.utils.http import urlencode
 
 from django.utils.translation import gettext as _
 
-from catalogue.pagination import COUNT_CAP, capped_count
+from catalogue import pagination
 from measures.models import Measure
 
 from . import gazetteer
@@ -179,18 +180,18 @@ class MeasureGroup:
     def _count(self):
         if self.preset is not None or len(self.measures) < self.listed:
             return len(self.measures)  # the whole group is already in hand (or all the scan found)
-        return capped_count(self.queryset)
+        return pagination.capped_count(self.queryset)
 
     @property
     def count(self):
         """Exact up to COUNT_CAP (see catalogue.pagination), then COUNT_CAP."""
-        return min(self._count, COUNT_CAP)
+        return pagination.shown(self._count)
 
     @property
     def count_is_exact(self):
         if self.preset is not None:
             return len(self.preset) < self.listed  # the scan stopped at the limit: there may be more
-        return self._count <= COUNT_CAP
+        return pagination.is_exact(self._count)
 
     @property
     def complete(self):
@@ -270,9 +271,10 @@ def measures_naming(place, limit=GROUP_PAGE):
 
 def applies_to(place, listed=GROUP_PAGE):
     """Why each measure applies to ``place``, group by group; each group loads ``listed`` measures."""
+    new_group = functools.partial(MeasureGroup, listed=listed)
     matches = region_matches(place)
     base = Measure.objects.with_related().in_source_order()
-    groups = [MeasureGroup("nationwide", _("全国推广的举措"), _("推广范围为全国。"), base.nationwide(),
+    groups = [new_group("nationwide", _("全国推广的举措"), _("推广范围为全国。"), base.nationwide(),
                            list_params={"scope": "nationwide"})]
     applying = [m for m in matches if m.coverage in ("whole", "part")]
     seen_programmes = set()
@@ -282,7 +284,7 @@ def applies_to(place, listed=GROUP_PAGE):
         if programme.pk not in seen_programmes:
             seen_programmes.add(programme.pk)
             areas = [m for m in applying if m.region.programme_id == programme.pk]
-            groups.append(MeasureGroup(
+            groups.append(new_group(
                 "programme", _("在%(programme)s区域推广的举措") % {"programme": programme.name},
                 "；".join(_("%(why)s依据：%(basis)s") % {"why": m.explanation, "basis": m.membership.basis}
                          for m in areas),
@@ -292,7 +294,7 @@ def applies_to(place, listed=GROUP_PAGE):
         tasks = base.filter(region=match.region)
         kind = "region" if match.coverage == "whole" else "partial"
         caveat = _("（待核实）") if match.membership.to_confirm else ""
-        groups.append(MeasureGroup(
+        groups.append(new_group(
             kind, _("%(programme)s：%(region)s的任务") % {"programme": match.region.programme.name,
                                                        "region": match.region.name},
             _("%(why)s依据：%(basis)s") % {"why": match.explanation + caveat, "basis": match.membership.basis},
@@ -300,16 +302,14 @@ def applies_to(place, listed=GROUP_PAGE):
         ))
     for match in matches:
         if match.coverage == "unsettled":
-            groups.append(MeasureGroup("unsettled", _("未有定论：%(region)s") % {"region": match.region.name},
+            groups.append(new_group("unsettled", _("未有定论：%(region)s") % {"region": match.region.name},
                                        match.explanation, base.filter(scope_programme=match.region.programme),
                                        match, list_params={"region": match.region.slug, "scope": "programme"}))
     mentioned = measures_naming(place, listed)
     if mentioned:
-        groups.append(MeasureGroup("mention", _("文中提到%(place)s的举措") % {"place": place.short_name},
+        groups.append(new_group("mention", _("文中提到%(place)s的举措") % {"place": place.short_name},
                                    _("举措原文提到“%(place)s”。") % {"place": place.short_name}, None,
                                    list_params={"q": place.short_name}, preset=mentioned))
-    for group in groups:
-        group.listed = listed
     # A group with nothing in it says nothing (except nationwide, which says "only these").
     groups = [g for g in groups if g.measures or g.kind == "nationwide"]
     return Applicability(place, matches, groups)

@@ -22,3 +22,15 @@ def api_keys(client, query, **params):
     ids = [r["id"] for r in response.json()["results"]]
     by_id = {m.pk: m for m in Measure.objects.filter(pk__in=ids).select_related("region")}
     return [measure_key(by_id[i]) for i in ids]
+
+
+def api_every_page(client, **params):
+    """Every result of /api/measures/ for ``params``, following ``next`` to the last page."""
+    results, url, query = [], "/api/measures/", params
+    while url:
+        response = client.get(url, query)
+        assert response.status_code == 200, response.content
+        data = response.json()
+        results += data["results"]
+        url, query = data["next"], None  # next carries the parameters
+    return results

@@ -6,7 +6,7 @@ from catalogue.models import SearchIndexState
 from measures import services
 from measures.models import Department, Measure
 
-from .helpers import api_keys
+from .helpers import api_every_page, api_keys
 from .test_fixtures import _snapshot
 
 pytestmark = pytest.mark.django_db
@@ -124,12 +124,7 @@ def test_moving_a_document_or_a_measure_moves_it_in_every_list(client):
     from measures.models import Document
 
     def titles(**params):
-        pages, url = [], "/api/measures/"
-        while url:
-            data = client.get(url, {"sort": "source", **params} if url == "/api/measures/" else None).json()
-            pages += [m["title"] for m in data["results"]]
-            url = data["next"]
-        return pages
+        return [m["title"] for m in api_every_page(client, sort="source", **params)]
 
     approval = Document.objects.get(categories__isnull=True)
     tasks = list(Measure.objects.filter(document=approval).order_by("position"))

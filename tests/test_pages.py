@@ -6,6 +6,8 @@ import pytest
 from measures.models import Category, Department, Document, Measure
 from pilots.models import Programme, Region
 
+from .helpers import api_every_page
+
 pytestmark = pytest.mark.django_db
 
 GAP = "第15–20项：来源未列出"
@@ -191,11 +193,7 @@ def test_past_the_count_cap_every_page_is_still_reachable(client, monkeypatch):
     monkeypatch.setattr("catalogue.pagination.COUNT_CAP", 10)
     first = client.get("/api/measures/").json()
     assert (first["count"], first["count_is_exact"]) == (10, False)
-    seen, url = [], "/api/measures/"
-    while url:
-        data = client.get(url).json()
-        seen += [m["id"] for m in data["results"]]
-        url = data["next"]
+    seen = [m["id"] for m in api_every_page(client)]
     assert seen == list(Measure.objects.in_source_order().values_list("pk", flat=True))
     last_page = -(-len(seen) // 20)
     assert client.get("/api/measures/", {"page": last_page + 1}).status_code == 404

@@ -20,7 +20,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 
-from .query import All, Any, Contains, Word, is_pure_index, leaves
+from .query import All, Any, Contains, Word, all_of, is_pure_index, leaves
 from .text import ideographs
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class SearchBackend(abc.ABC):
             chars = ideographs(node.text)
             if not chars:
                 return substring
-            candidates = self.index_match(All(tuple(Word(c) for c in chars)) if len(chars) > 1 else Word(chars[0]))
+            candidates = self.index_match(all_of([Word(c) for c in chars]))
             return candidates if node.text == chars[0] else candidates & substring
         if is_pure_index(node):
             return self.index_match(node)

@@ -42,12 +42,12 @@ class Any:
     children: tuple
 
 
-def _all(children):
+def all_of(children):
     children = tuple(dict.fromkeys(children))
     return children[0] if len(children) == 1 else All(children)
 
 
-def _any(children):
+def any_of(children):
     children = tuple(dict.fromkeys(children))
     return children[0] if len(children) == 1 else Any(children)
 
@@ -99,7 +99,7 @@ def _form_expr(form, segmenter):
     if all(len(w) == 1 for w in words):
         # The term fell apart into single characters (杭甬, 甬): no index token holds it, so look
         # for each unbroken run of it as a substring.
-        return _all([Contains(piece) for piece in word_pieces(form)])
+        return all_of([Contains(piece) for piece in word_pieces(form)])
     parts, run = [], []
 
     def flush():
@@ -113,9 +113,9 @@ def _form_expr(form, segmenter):
             continue
         flush()
         subs = segmenter.sub_words(word)
-        parts.append(_any([Word(word), _all([Word(s) for s in subs])]) if subs else Word(word))
+        parts.append(any_of([Word(word), all_of([Word(s) for s in subs])]) if subs else Word(word))
     flush()
-    return _all(parts)
+    return all_of(parts)
 
 
 def _term(raw, segmenter):
@@ -127,7 +127,7 @@ def _term(raw, segmenter):
             exprs.append(expr)
     if not exprs:
         return None
-    return Term(raw=raw, forms=list(dict.fromkeys(forms)), expr=_any(exprs))
+    return Term(raw=raw, forms=list(dict.fromkeys(forms)), expr=any_of(exprs))
 
 
 def parse(text, segmenter):
