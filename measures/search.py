@@ -1,9 +1,11 @@
 """What is searchable about a measure, and searching measures through ``catalogue.search``."""
 import functools
+import itertools
 import logging
 import operator
 import re
 import threading
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -16,6 +18,8 @@ from .models import Category, Department, Measure, Scope
 logger = logging.getLogger(__name__)
 
 INDEX_NAME = "measures"
+# What services.index_measures writes; the database derives its full-text index from search_tokens.
+INDEXED_COLUMNS = ("search_plain", "search_tokens", "title_plain")
 TERMS_FILE = "search_terms.txt"
 _lock = threading.Lock()
 _segmenter = None
@@ -89,32 +93,82 @@ def check_index_version():
     return segmenter
 
 
-def searchable_fields(measure):
-    """The texts a measure is found by, original script; normalised before indexing."""
-    fields = [measure.title, measure.text]
-    if measure.category_id:
-        fields.append(measure.category.name)
-    for department in measure.departments.all():
-        fields += department.names
-        if department.successor_id:  # who carries its duties now: 金融监管总局 finds 银保监会's measures
-            fields += department.successor.names
-    if measure.region_id:
-        fields.append(measure.region.name)
-    if measure.scope == Scope.PROGRAMME:
-        fields += [measure.scope_as_written, measure.scope_programme.name]
-        fields += [region.name for region in measure.scope_programme.regions.all()]
-    elif measure.scope_as_written:
-        fields.append(measure.scope_as_written)
-    return [f for f in fields if f]
+class IndexRow(NamedTuple):
+    """What indexing reads of a measure: its own texts, the keys of the names it is also found
+    by, and its index as stored now (to leave rows whose index does not change untouched)."""
+
+    pk: int
+    title: str
+    text: str
+    category_id: int | None
+    region_id: int | None
+    scope: str
+    scope_as_written: str
+    scope_programme_id: int | None
+    department_ids: tuple = ()
+    indexed: tuple = ()
 
 
-def index_values(measure, segmenter):
-    plain = "\n".join(search.normalize_text(f) for f in searchable_fields(measure))
-    return {
-        "search_plain": plain,
-        "search_tokens": " ".join(segmenter.index_tokens(plain)),
-        "title_plain": search.normalize(measure.title),
-    }
+INDEX_ROW_COLUMNS = (*IndexRow._fields[:8], *INDEXED_COLUMNS)
+
+
+class Vocabulary:
+    """The names a measure is found by besides its own words, read once per indexing run: a
+    model instance per measure with its prefetches costs more than the text work itself."""
+
+    def __init__(self):
+        from pilots.models import Programme, Region
+
+        self.categories = dict(Category.objects.values_list("pk", "name"))
+        self.regions = dict(Region.objects.values_list("pk", "name"))
+        departments = sorted(Department.objects.select_related("successor"), key=lambda d: (d.position, d.pk))
+        self.department_rank = {d.pk: rank for rank, d in enumerate(departments)}
+        # A department's names, then its successor's: 金融监管总局 finds 银保监会's measures.
+        self.department_names = {d.pk: d.names + (d.successor.names if d.successor_id else []) for d in departments}
+        self.programmes = {
+            p.pk: [p.name, *(r.name for r in p.regions.all())] for p in Programme.objects.prefetch_related("regions")
+        }
+
+    def searchable_fields(self, row):
+        """The texts a measure is found by, original script; normalised before indexing."""
+        fields = [row.title, row.text]
+        if row.category_id:
+            fields.append(self.categories[row.category_id])
+        for department_id in sorted(row.department_ids, key=self.department_rank.__getitem__):
+            fields += self.department_names[department_id]
+        if row.region_id:
+            fields.append(self.regions[row.region_id])
+        if row.scope == Scope.PROGRAMME:
+            fields += [row.scope_as_written, *self.programmes[row.scope_programme_id]]
+        elif row.scope_as_written:
+            fields.append(row.scope_as_written)
+        return [f for f in fields if f]
+
+
+def index_values(row, vocabulary, segmenter):
+    """The index columns of a measure, in the order of ``INDEXED_COLUMNS``."""
+    plain = "\n".join(search.normalize_text(f) for f in vocabulary.searchable_fields(row))
+    return plain, " ".join(segmenter.index_tokens(plain)), search.normalize(row.title)
+
+
+def index_rows(queryset, batch_size):
+    """``queryset``'s measures as lists of ``IndexRow``, ``batch_size`` at a time, with their
+    departments (one query per batch)."""
+    through = Measure.departments.through
+    rows = queryset.order_by("pk").values_list(*INDEX_ROW_COLUMNS).iterator(chunk_size=batch_size)
+    for batch in _batched(rows, batch_size):
+        links = {}
+        for measure_id, department_id in through.objects.filter(measure_id__in=[r[0] for r in batch]).values_list(
+                "measure_id", "department_id"):
+            links.setdefault(measure_id, []).append(department_id)
+        yield [IndexRow(*r[:8], department_ids=tuple(links.get(r[0], ())), indexed=tuple(r[8:])) for r in batch]
+
+
+def _batched(iterable, size):
+    # itertools.batched from Python 3.12 on
+    iterator = iter(iterable)
+    while batch := tuple(itertools.islice(iterator, size)):
+        yield batch
 
 
 def parse_query(text):

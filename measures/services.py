@@ -3,8 +3,10 @@
 Parsing keeps every text as an exact slice of its source; anything the parser cannot place raises
 ``SourceFormatError`` rather than being dropped or guessed.
 """
+import collections
 import datetime
 import json
+import multiprocessing
 import re
 import tomllib
 from dataclasses import dataclass
@@ -310,9 +312,11 @@ def load_catalogue(*, verbosity=0, dry_run=False):
 
 # --- search index ----------------------------------------------------------------------------
 
-def index_measures(pks=None, *, batch_size=1000):
+def index_measures(pks=None, *, batch_size=1000, workers=1):
     """Recompute the searchable text of measures (all, or those in ``pks``); the database derives
-    its full-text index from it. A partial index with a changed dictionary widens to all."""
+    its full-text index from it. A partial index with a changed dictionary widens to all.
+    ``workers`` > 1 segments in that many forked processes while this one writes (commands
+    only: a web worker indexes in-process). Returns how many measures were processed."""
     from catalogue.models import SearchIndexState
 
     from . import search
@@ -322,27 +326,18 @@ def index_measures(pks=None, *, batch_size=1000):
     state = search.index_state()
     if pks is not None and (state is None or state.dictionary_version != segmenter.version):
         pks = None
-    queryset = Measure.objects.select_related("category", "region", "scope_programme").prefetch_related(
-        "departments__successor", "scope_programme__regions"
-    ).order_by("pk")
-    if pks is not None:
-        queryset = queryset.filter(pk__in=list(pks))
+    queryset = Measure.objects.all() if pks is None else Measure.objects.filter(pk__in=list(pks))
     table = connection.ops.quote_name(Measure._meta.db_table)
+    assignments = ", ".join(f"{column} = %s" for column in search.INDEXED_COLUMNS)
     # One prepared UPDATE per row, sent in batches: far cheaper than bulk_update's CASE per column.
-    sql = f"UPDATE {table} SET search_plain = %s, search_tokens = %s, title_plain = %s WHERE id = %s"
-    count, batch = 0, []
+    sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
+    count = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        for measure in queryset.iterator(chunk_size=batch_size):
-            values = search.index_values(measure, segmenter)
-            count += 1
-            if all(getattr(measure, column) == value for column, value in values.items()):
-                continue  # already indexed this way: a vocabulary edit rewrites only the rows it changes
-            batch.append((values["search_plain"], values["search_tokens"], values["title_plain"], measure.pk))
-            if len(batch) >= batch_size:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
+        batches = search.index_rows(queryset, batch_size)
+        for processed, changed in _changed_index_values(batches, segmenter, search.Vocabulary(), workers):
+            count += processed
+            if changed:
+                cursor.executemany(sql, changed)
         SearchIndexState.objects.update_or_create(
             name=search.INDEX_NAME,
             defaults={"dictionary_version": segmenter.version, "rows": Measure.objects.count()},
@@ -350,7 +345,51 @@ def index_measures(pks=None, *, batch_size=1000):
     return count
 
 
-def rebuild_search_index(*, dry_run=False):
+def _changed_rows(rows, segmenter, vocabulary):
+    """(rows processed, [(*index values, pk) of the rows whose index changes]): a vocabulary
+    edit rewrites only the measures it changes."""
+    from .search import index_values
+
+    changed = []
+    for row in rows:
+        values = index_values(row, vocabulary, segmenter)
+        if values != row.indexed:
+            changed.append((*values, row.pk))
+    return len(rows), changed
+
+
+# What a forked indexing worker works with: inherited from the parent at fork, never pickled
+# (the dictionary is tens of megabytes).
+_worker_state = None
+
+
+def _changed_rows_in_worker(rows):
+    return _changed_rows(rows, *_worker_state)
+
+
+def _changed_index_values(batches, segmenter, vocabulary, workers):
+    """``_changed_rows`` of each batch, in order; with workers, computed ahead in forked processes
+    while the caller writes."""
+    global _worker_state
+    if workers <= 1:
+        for batch in batches:
+            yield _changed_rows(batch, segmenter, vocabulary)
+        return
+    _worker_state = (segmenter, vocabulary)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = collections.deque()
+            for batch in batches:  # read here: the database connection stays in this process
+                pending.append(pool.apply_async(_changed_rows_in_worker, (batch,)))
+                if len(pending) > 2 * workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        _worker_state = None
+
+
+def rebuild_search_index(*, dry_run=False, workers=1):
     """Dictionary from the current data, schema checked, every measure reindexed: all in one
     transaction, so a failure part-way leaves the index as it was."""
     from catalogue.search import backend_for
@@ -362,7 +401,7 @@ def rebuild_search_index(*, dry_run=False):
     try:
         with transaction.atomic():
             backend_for(Measure).ensure_schema()
-            count = index_measures()
+            count = index_measures(workers=workers)
             if dry_run:
                 raise DryRun
     except DryRun:

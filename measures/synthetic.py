@@ -1,6 +1,7 @@
 """A synthetic catalogue, for measurement only: N measures whose texts recombine real sentences
 of the two sources, in both scripts, with real departments, scopes and regions. Deterministic for a
 seed. Lives in the database only (documents slugged ``synthetic-…``), never in the fixtures."""
+import os
 import random
 import re
 import time
@@ -131,7 +132,7 @@ def build_and_index(*, measures, seed=1, progress=None):
     pks = generate(measures=measures, seed=seed, progress=progress)
     inserted = time.perf_counter() - started
     started = time.perf_counter()
-    index_measures(None)
+    index_measures(None, workers=os.cpu_count())
     indexed = time.perf_counter() - started
     analyze()
     return len(pks), inserted, indexed

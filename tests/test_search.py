@@ -257,6 +257,24 @@ def test_reindex_command_reports_and_restores(capsys):
     assert SearchIndexState.objects.get(name="measures").dictionary_version == search.get_segmenter().version
 
 
+def test_reindexing_in_worker_processes_finds_what_in_process_indexing_finds(client):
+    from measures import services
+
+    def wiped():
+        Measure.objects.update(search_plain="", search_tokens="", title_plain="")
+        assert api_keys(client, "知识产权") == []
+
+    expected = {q: api_keys(client, q) for q in ["知识产权", "甬", "智慧財產權", "科技部 成果"]}
+    assert all(expected.values())
+    wiped()
+    assert services.index_measures(workers=2, batch_size=7) == 45  # several batches in flight
+    assert {q: api_keys(client, q) for q in expected} == expected
+    columns = list(Measure.objects.order_by("pk").values_list("search_plain", "search_tokens", "title_plain"))
+    wiped()
+    services.index_measures(workers=1)
+    assert list(Measure.objects.order_by("pk").values_list("search_plain", "search_tokens", "title_plain")) == columns
+
+
 def test_the_full_text_index_exists_for_this_database():
     backend = __import__("catalogue.search", fromlist=["backend_for"]).backend_for(Measure)
     assert backend.schema_problems() == []

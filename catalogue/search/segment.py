@@ -31,8 +31,9 @@ def _base_tokenizer():
 
 
 def warm_up():
-    """Load jieba's main dictionary now rather than on the first search."""
+    """Load jieba's main dictionary and the conversion tables now rather than on the first search."""
     _base_tokenizer()
+    normalize("")
 
 
 # Raised when what index_tokens emits changes, so that indexes built the old way are rebuilt

@@ -1,3 +1,4 @@
+import os
 import time
 
 from django.core.management.base import BaseCommand
@@ -10,10 +11,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Index, report, then roll back.")
+        parser.add_argument("--workers", type=int, default=os.cpu_count(),
+                            help="Processes that segment texts while this one writes (default: one per CPU).")
 
-    def handle(self, *args, dry_run=False, **options):
+    def handle(self, *args, dry_run=False, workers=1, **options):
         started = time.perf_counter()
-        count = services.rebuild_search_index(dry_run=dry_run)
+        count = services.rebuild_search_index(dry_run=dry_run, workers=workers)
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0
         state = search.index_state()
