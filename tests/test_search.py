@@ -282,6 +282,9 @@ def test_the_full_text_index_exists_for_this_database():
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM measures_measure WHERE search_vector IS NULL")
             assert cursor.fetchone()[0] == 0
+            # long texts out of the table's pages, so that facet counts read a narrow heap (migration 0005)
+            cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'measures_measure'")
+            assert "toast_tuple_target=256" in cursor.fetchone()[0]
         # so that a broad search reads the index's bitmap rather than every row (see the backend)
         assert backend.match_cost() >= backend.MATCH_COST
 
