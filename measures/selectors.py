@@ -1,11 +1,15 @@
 """Reads that views share: facet counts and the gaps a source declares but does not fill."""
+import hashlib
+import json
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _lazy
 
 from pilots.models import Region
 
+from . import search
 from .filters import MeasureFilterSet
 from .models import Category, Department, Document, Measure, Scope
 
@@ -183,4 +187,29 @@ def facet_counts(data, queryset):
             if counts.get(key, 0) or value in selected
         ]
         facets.append(Facet(name, label, *_shortlist(values), multiple=name == "department"))
+    return facets
+
+
+# What facet counts depend on; the page and the sort do not change them.
+FACET_PARAMS = ("q", *FACETS)
+# A backstop only: a cached count is dropped as soon as the catalogue changes (see below).
+FACET_CACHE_SECONDS = 600
+
+
+def catalogue_facet_counts(data):
+    """``facet_counts`` over the whole catalogue, remembered per filter and search until the
+    catalogue next changes: paging through a broad search, or coming back to it, then costs the
+    page alone (its facets read every match: 0.1–0.2 s for a word in most of 100,000 measures).
+
+    The key carries the index state's time stamp, which every write that can change a count
+    moves (indexing a measure, deleting one, editing a document or the vocabulary), in whichever
+    process made it; so no process serves counts older than the data."""
+    state = search.index_state()
+    selection = {name: sorted(_selected(data, name)) for name in FACET_PARAMS}
+    digest = hashlib.sha256(json.dumps(selection, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    key = f"facets:{state.built_at.timestamp() if state else 0}:{digest}"
+    facets = cache.get(key)
+    if facets is None:
+        facets = facet_counts(data, Measure.objects.all())
+        cache.set(key, facets, FACET_CACHE_SECONDS)
     return facets

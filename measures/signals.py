@@ -25,6 +25,12 @@ def reorder_documents_measures(sender, instance, **kwargs):
     instance.measures.exclude(source_order=expected).update(source_order=expected)
 
 
+@receiver(post_delete, sender=Measure)
+@receiver([post_save, post_delete], sender=Document)
+def note_catalogue_change(sender, **kwargs):
+    search.touch_index_state()
+
+
 @receiver(post_save, sender=Measure)
 def index_saved_measure(sender, instance, raw=False, **kwargs):
     if not raw:

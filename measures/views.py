@@ -11,7 +11,7 @@ from catalogue.search import QueryError
 from . import search
 from .filters import SORTS, MeasureFilterSet
 from .models import Category, Department, Document, Measure, Scope
-from .selectors import facet_counts, gaps_between, source_gaps
+from .selectors import catalogue_facet_counts, gaps_between, source_gaps
 
 
 def sort_of(filterset, parsed):
@@ -116,7 +116,7 @@ def measure_list(request):
         "sort_options": list(SORTS.items()),
         "chips": filter_chips(request, filterset),
         "empty_search": empty_search,
-        "facets": [] if empty_search else facet_counts(request.GET, Measure.objects.all()),
+        "facets": [] if empty_search else catalogue_facet_counts(request.GET),
         "category_gaps": [g for g in gaps if g.category == category],
     })
 

@@ -13,3 +13,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def forget_cached_pages():
+    """Each test starts with an empty cache: tests roll their writes back, which the cache's
+    keys (the index state's time stamp) cannot see."""
+    from django.core.cache import cache
+
+    cache.clear()

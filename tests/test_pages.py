@@ -164,6 +164,32 @@ def test_facet_counts_reflect_the_other_filters(client):
     assert int(nationwide[1]) == Measure.objects.filter(scope="nationwide").count()
 
 
+def scope_facet_count(client, url, scope_label):
+    found = re.search(rf'> {scope_label} <span class="count">(\d+)</span>', get(client, url))
+    return int(found[1]) if found else 0
+
+
+def test_facet_counts_follow_every_edit_at_once(client):
+    """Facet counts are remembered between requests; an edit, a deletion or a document change
+    must never leave a stale number on the page."""
+    url = "/measures/?q=知识产权"
+    nationwide = scope_facet_count(client, url, "全国")
+    assert nationwide == scope_facet_count(client, url, "全国") > 0  # the second answer is the remembered one
+    measure = Measure.objects.filter(scope="nationwide", search_plain__contains="知识产权").first()
+    measure.scope, measure.scope_as_written, measure.scope_programme = "programme", "8个改革试验区域", Programme.objects.get(
+        slug="comprehensive-innovation-reform")
+    measure.save()
+    assert scope_facet_count(client, url, "全国") == nationwide - 1
+    Measure.objects.filter(scope="nationwide", search_plain__contains="知识产权").first().delete()
+    assert scope_facet_count(client, url, "全国") == nationwide - 2
+    document = Document.objects.get(slug="innovation-reform-list-2")
+    old_title, document.title = document.title, "改过的标题"
+    assert old_title in get(client, url)
+    document.save()
+    html = get(client, url)
+    assert "改过的标题" in html and old_title not in html
+
+
 @pytest.mark.parametrize("query, message", [
     ("category=nope", "没有这个类别：nope"),
     ("department=ndrc&department=%3Cscript%3E", "没有这个指导部门：&lt;script&gt;"),
