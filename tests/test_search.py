@@ -170,6 +170,18 @@ def test_api_results_have_the_promised_shape(client, settings):
     assert task["number"] is None and task["regions"] == ["粵港澳大灣區內地九市"] and task["category"] is None
 
 
+@pytest.mark.parametrize("path, params, key", [
+    ("/api/measures/", {"q": "知识产权"}, "results"), ("/api/applies/", {"place": "東莞"}, "measures"),
+])
+def test_every_listed_measure_links_to_its_own_page(client, path, params, key):
+    listed = client.get(path, params).json()[key]
+    assert len(listed) > 5
+    for item in listed:
+        assert item["url"] == f"http://testserver{Measure.objects.get(pk=item['id']).get_absolute_url()}"
+    page = client.get(listed[-1]["url"])
+    assert page.status_code == 200 and listed[-1]["title"] in page.content.decode()
+
+
 @pytest.mark.parametrize("params, message", [
     ({"department": "nope"}, "没有这个指导部门"),
     ({"scope": "mars"}, "没有这种推广范围"),
