@@ -17,28 +17,26 @@ WIDE_COLUMNS = ("text", "search_plain", "search_tokens", "search_vector")
 SHOWN_COLUMNS = ("title", "text")
 
 
-def narrow(apps, schema_editor):
+def _layout(schema_editor, *, tuple_target, shown_storage, compression):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(f"ALTER TABLE {TABLE} SET (toast_tuple_target = 256)")
-    columns = ", ".join(f"ALTER COLUMN {column} SET STORAGE MAIN" for column in SHOWN_COLUMNS)
+    schema_editor.execute(f"ALTER TABLE {TABLE} {tuple_target}")
+    columns = ", ".join(f"ALTER COLUMN {column} SET STORAGE {shown_storage}" for column in SHOWN_COLUMNS)
     schema_editor.execute(f"ALTER TABLE {TABLE} {columns}")
     try:
         with transaction.atomic(using=schema_editor.connection.alias):
-            columns = ", ".join(f"ALTER COLUMN {column} SET COMPRESSION lz4" for column in WIDE_COLUMNS)
+            columns = ", ".join(f"ALTER COLUMN {column} SET COMPRESSION {compression}" for column in WIDE_COLUMNS)
             schema_editor.execute(f"ALTER TABLE {TABLE} {columns}")
     except DatabaseError:
         pass  # a server built without lz4: its default compression stays
 
 
+def narrow(apps, schema_editor):
+    _layout(schema_editor, tuple_target="SET (toast_tuple_target = 256)", shown_storage="MAIN", compression="lz4")
+
+
 def widen(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"ALTER TABLE {TABLE} RESET (toast_tuple_target)")
-    columns = ", ".join(f"ALTER COLUMN {column} SET STORAGE EXTENDED" for column in SHOWN_COLUMNS)
-    schema_editor.execute(f"ALTER TABLE {TABLE} {columns}")
-    columns = ", ".join(f"ALTER COLUMN {column} SET COMPRESSION default" for column in WIDE_COLUMNS)
-    schema_editor.execute(f"ALTER TABLE {TABLE} {columns}")
+    _layout(schema_editor, tuple_target="RESET (toast_tuple_target)", shown_storage="EXTENDED", compression="default")
 
 
 class Migration(migrations.Migration):
