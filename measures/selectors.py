@@ -78,7 +78,7 @@ def gaps_between(gaps, document_id, after, before):
 class FacetValue:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted (see FACET_COUNT_LIMIT)
     selected: bool
     group: str = ""
 
@@ -90,6 +90,7 @@ class Facet:
     values: list
     not_listed: int = 0  # values with matches left out of a long list
     multiple: bool = False
+    counted: bool = True  # False: too many matches to count (FACET_COUNT_LIMIT); values without counts
 
     @property
     def any_selected(self):
@@ -119,7 +120,8 @@ FACET_LIMIT = 25
 def _shortlist(values):
     if len(values) <= FACET_LIMIT:
         return values, 0
-    largest = sorted(values, key=lambda v: (not v.selected, -v.count))[:FACET_LIMIT]
+    # the largest (uncounted: the first in source order), the selected ones always
+    largest = sorted(values, key=lambda v: (not v.selected, -(v.count or 0)))[:FACET_LIMIT]
     kept = {id(v) for v in largest}
     return [v for v in values if id(v) in kept], len(values) - len(largest)
 
@@ -136,12 +138,25 @@ def _selected(data, name):
     return {v for v in values if v}
 
 
+# A search matching more measures than this gets its facets' values without counts: counting
+# means reading every match (a word in most of 1,000,000 measures takes seconds); the values
+# still filter, and a narrower search or a filter brings the counts back.
+FACET_COUNT_LIMIT = 20_000
+
+
+def _countable(queryset, data):
+    if not (data.get("q") or "").strip():
+        return True  # filters alone: the facet index answers without reading the rows
+    return queryset.order_by()[:FACET_COUNT_LIMIT + 1].count() <= FACET_COUNT_LIMIT
+
+
 def facet_counts(data, queryset):
     """For each facet, the count of each value with every *other* filter (and the search) applied.
 
     Counting each facet without its own filter is what lets a user see what another choice would
     give. Facets with no selection share one count over the current matches (two queries in all);
-    each facet with a selection costs one more.
+    each facet with a selection costs one more. Over FACET_COUNT_LIMIT matches of a search, a
+    facet lists its values with ``count`` None (and ``Facet.counted`` False).
     """
     cache = {}
 
@@ -152,8 +167,10 @@ def facet_counts(data, queryset):
             if key is not None:
                 others.pop(key, None)
             qs = MeasureFilterSet(others, queryset=queryset).qs
-            cache[key] = (qs, {})
-        qs, computed = cache[key]
+            cache[key] = (qs, {}, _countable(qs, others))
+        qs, computed, countable = cache[key]
+        if not countable:
+            return None
         kind = "department" if name == "department" else "grouped"
         if kind not in computed:
             computed[kind] = _department_counts(qs) if kind == "department" else _grouped_counts(qs)
@@ -163,30 +180,32 @@ def facet_counts(data, queryset):
     regions = list(Region.objects.select_related("programme"))
     for name, label in FACETS.items():
         selected = _selected(data, name)
+        counts = counts_without(name)
         # (key counted by, value in the URL, label, group) for every option
         if name == "department":
-            counts = counts_without(name)
             options = [(d.pk, d.slug, d.name, "") for d in Department.objects.all()]
-        else:
-            grouped = counts_without(name)
-            if name == "region":
-                counts = {r.pk: grouped["region_tasks"].get(r.pk, 0) + grouped["programme"].get(r.programme_id, 0)
+        elif name == "region":
+            if counts is not None:
+                counts = {r.pk: counts["region_tasks"].get(r.pk, 0) + counts["programme"].get(r.programme_id, 0)
                           for r in regions}
-                options = [(r.pk, r.slug, r.name, r.programme.name) for r in regions]
+            options = [(r.pk, r.slug, r.name, r.programme.name) for r in regions]
+        else:
+            counts = counts[name] if counts is not None else None
+            if name == "document":
+                options = [(d.pk, d.slug, d.title, "") for d in Document.objects.all()]
+            elif name == "category":
+                options = [(c.pk, c.slug, f"{c.numeral}、{c.name}", "") for c in Category.objects.all()]
             else:
-                counts = grouped[name]
-                if name == "document":
-                    options = [(d.pk, d.slug, d.title, "") for d in Document.objects.all()]
-                elif name == "category":
-                    options = [(c.pk, c.slug, f"{c.numeral}、{c.name}", "") for c in Category.objects.all()]
-                else:
-                    options = [(value, value, text, "") for value, text in Scope.choices]
-        values = [
-            FacetValue(value, text, counts.get(key, 0), value in selected, group)
-            for key, value, text, group in options
-            if counts.get(key, 0) or value in selected
-        ]
-        facets.append(Facet(name, label, *_shortlist(values), multiple=name == "department"))
+                options = [(value, value, text, "") for value, text in Scope.choices]
+        if counts is None:
+            values = [FacetValue(value, text, None, value in selected, group) for key, value, text, group in options]
+        else:
+            values = [
+                FacetValue(value, text, counts.get(key, 0), value in selected, group)
+                for key, value, text, group in options
+                if counts.get(key, 0) or value in selected
+            ]
+        facets.append(Facet(name, label, *_shortlist(values), multiple=name == "department", counted=counts is not None))
     return facets
 
 
@@ -207,7 +226,7 @@ def catalogue_facet_counts(data):
     state = search.index_state()
     selection = {name: sorted(_selected(data, name)) for name in FACET_PARAMS}
     digest = hashlib.sha256(json.dumps(selection, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    key = f"facets:{state.built_at.timestamp() if state else 0}:{digest}"
+    key = f"facets:{state.built_at.timestamp() if state else 0}:{FACET_COUNT_LIMIT}:{digest}"
     facets = cache.get(key)
     if facets is None:
         facets = facet_counts(data, Measure.objects.all())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from catalogue.pagination import COUNT_CAP, capped_count, paginate
 from catalogue.search import QueryError
 
-from . import search
+from . import search, selectors
 from .filters import SORTS, MeasureFilterSet
 from .models import Category, Department, Document, Measure, Scope
 from .selectors import catalogue_facet_counts, gaps_between, source_gaps
@@ -117,6 +117,7 @@ def measure_list(request):
         "chips": filter_chips(request, filterset),
         "empty_search": empty_search,
         "facets": [] if empty_search else catalogue_facet_counts(request.GET),
+        "facet_count_limit": selectors.FACET_COUNT_LIMIT,
         "category_gaps": [g for g in gaps if g.category == category],
     })
 

@@ -190,6 +190,25 @@ def test_facet_counts_follow_every_edit_at_once(client):
     assert "改过的标题" in html and old_title not in html
 
 
+def test_a_search_too_broad_to_count_still_offers_every_filter(client, monkeypatch):
+    from measures import selectors
+
+    broad_url, narrow_url = "/measures/?q=知识产权", "/measures/?q=知识产权&document=guohan-2025-86"
+    narrow = result_count(get(client, narrow_url))
+    assert result_count(get(client, broad_url)) > narrow
+    monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", narrow)  # the broad search is over it, the narrow one not
+    broad = get(client, broad_url)
+    assert f"匹配超过 {narrow} 项，各选项不计数" in broad
+    assert 'value="nationwide"' in broad and 'value="cnipa"' in broad and '<span class="count">' not in broad
+    narrowed = get(client, narrow_url)
+    scope = re.search(r'value="region"[^>]*> 试点地区 <span class="count">(\d+)</span>', narrowed)
+    assert int(scope[1]) == narrow  # the approval's measures are all tasks of a region
+    assert "各选项不计数" in narrowed  # the document facet counts the whole search: still too broad
+    # without a search every facet counts, however many measures there are
+    monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", 1)
+    assert "各选项不计数" not in get(client, "/measures/")
+
+
 @pytest.mark.parametrize("query, message", [
     ("category=nope", "没有这个类别：nope"),
     ("department=ndrc&department=%3Cscript%3E", "没有这个指导部门：&lt;script&gt;"),
