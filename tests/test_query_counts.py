@@ -23,7 +23,8 @@ def queries_for(client, url, **params):
 
 @pytest.mark.parametrize("url, params, most", [
     ("/measures/", {}, 18),  # with the index state's time stamp, which keys the cached facets
-    ("/measures/", {"q": "知识产权", "department": "cnipa"}, 21),
+    # …and with a search, one capped count per distinct facet query (FACET_COUNT_LIMIT)
+    ("/measures/", {"q": "知识产权", "department": "cnipa"}, 23),
     ("/api/measures/", {"q": "知识产权"}, 10),
     ("/api/measures/", {"region": "hang-yong-wen"}, 7),
     ("/measures/11/", {}, 8),
