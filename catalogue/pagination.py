@@ -11,9 +11,9 @@ MAX_PAGE_DIGITS = 9
 COUNT_CAP = 1_000
 
 
-def capped_count(queryset):
-    """Exact up to COUNT_CAP, then COUNT_CAP + 1."""
-    return queryset.order_by()[: COUNT_CAP + 1].count()  # no ORDER BY: nothing to sort to count
+def capped_count(queryset, cap=COUNT_CAP):
+    """Exact up to ``cap``, then ``cap + 1``."""
+    return queryset.order_by()[: cap + 1].count()  # no ORDER BY: nothing to sort to count
 
 
 def is_exact(count):

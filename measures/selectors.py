@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _lazy
 
+from catalogue.pagination import capped_count
 from pilots.models import Region
 
 from . import search
@@ -148,7 +149,7 @@ FACET_COUNT_LIMIT = 10_000
 def _countable(queryset, data):
     if not (data.get("q") or "").strip():
         return True  # filters alone: the facet index answers without reading the rows
-    return queryset.order_by()[:FACET_COUNT_LIMIT + 1].count() <= FACET_COUNT_LIMIT
+    return capped_count(queryset, FACET_COUNT_LIMIT) <= FACET_COUNT_LIMIT
 
 
 def facet_counts(data, queryset):

@@ -1,6 +1,7 @@
 """A synthetic catalogue, for measurement only: N measures whose texts recombine real sentences
 of the two sources, in both scripts, with real departments, scopes and regions. Deterministic for a
 seed. Lives in the database only (documents slugged ``synthetic-…``), never in the fixtures."""
+import datetime
 import os
 import random
 import re
@@ -66,7 +67,7 @@ def generate(*, measures, seed=1, batch_size=5000, progress=None):
         docs = Document.objects.bulk_create([
             Document(slug=f"{SLUG_PREFIX}{i:04d}", position=base + 1 + i, title=f"合成测试清单第{i + 1}批（仅供性能测量）",
                      script=rng.choice(["hans", "hant"]), source_file="(synthetic)",
-                     date=None if i % 3 else __import__("datetime").date(2020 + i % 6, 1 + i % 12, 1 + i % 28),
+                     date=None if i % 3 else datetime.date(2020 + i % 6, 1 + i % 12, 1 + i % 28),
                      note="Synthetic data for benchmarks: recombined sentences of the real sources.")
             for i in range(documents)
         ])

@@ -117,7 +117,7 @@ def measure_list(request):
         "chips": filter_chips(request, filterset),
         "empty_search": empty_search,
         "facets": [] if empty_search else catalogue_facet_counts(request.GET),
-        "facet_count_limit": selectors.FACET_COUNT_LIMIT,
+        "facet_count_limit": selectors.FACET_COUNT_LIMIT,  # read per request: a setting tests change
         "category_gaps": [g for g in gaps if g.category == category],
     })
 

@@ -8,7 +8,7 @@ from opencc import OpenCC
 
 from catalogue.api_schema import SCHEMA
 from catalogue.models import SearchIndexState
-from catalogue.search import normalize
+from catalogue.search import backend_for, normalize
 from measures import search
 from measures.models import Department, Measure
 
@@ -288,7 +288,7 @@ def test_reindexing_in_worker_processes_finds_what_in_process_indexing_finds(cli
 
 
 def test_the_full_text_index_exists_for_this_database():
-    backend = __import__("catalogue.search", fromlist=["backend_for"]).backend_for(Measure)
+    backend = backend_for(Measure)
     assert backend.schema_problems() == []
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

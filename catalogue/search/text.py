@@ -56,8 +56,7 @@ class FastTraditionalToSimplified:
     """
 
     def __init__(self):
-        self.opencc = _converter("t2s")
-        self.opencc.convert("")  # loads its tables
+        self.opencc = _converter("t2s")  # its tables are loaded by the constructor
         # t2s is one group: the phrase table, then the character table, each (longest key, shortest, dict).
         [[(*_, phrases), (*_, characters)]] = self.opencc._dict_chain_data
         self.phrases = tuple(sorted(phrases))

@@ -2,6 +2,7 @@
 
     python manage.py search_timings [--repeat 20]
 """
+import os
 import platform
 import statistics
 import time
@@ -52,7 +53,7 @@ class Command(BaseCommand):
                 assert response.status_code == 200, query
         self.stdout.write(
             f"database: {connection.vendor} | Python {platform.python_version()} | Django {django.get_version()} | "
-            f"{platform.machine()} {platform.processor() or ''} cores={__import__('os').cpu_count()}"
+            f"{platform.machine()} {platform.processor() or ''} cores={os.cpu_count()}"
         )
         self.stdout.write(f"index build: {count} measures, {cold:.2f}s with dictionary load, {warm:.3f}s warm")
         self.stdout.write(
