@@ -242,7 +242,7 @@ class Measure(models.Model):
         "pilots.Programme", null=True, blank=True, on_delete=models.PROTECT, related_name="measures",
         help_text="When the scope is a programme's areas: which programme.",
     )
-    # Written by services.index_measures, never by hand: the normalised (Simplified, lowercase)
+    # Written by services.index_measures (or create_measures, for new rows), never by hand: the normalised (Simplified, lowercase)
     # searchable text, its jieba tokens, and the normalised title. The database derives its
     # full-text index from search_tokens (a tsvector on PostgreSQL, FTS5 on SQLite).
     search_plain = models.TextField(blank=True, editable=False)

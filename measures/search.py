@@ -163,7 +163,7 @@ def index_rows(queryset, batch_size):
     departments (one query per batch)."""
     through = Measure.departments.through
     rows = queryset.order_by("pk").values_list(*INDEX_ROW_COLUMNS).iterator(chunk_size=batch_size)
-    for batch in _batched(rows, batch_size):
+    for batch in batched(rows, batch_size):
         links = {}
         for measure_id, department_id in through.objects.filter(measure_id__in=[r[0] for r in batch]).values_list(
                 "measure_id", "department_id"):
@@ -171,7 +171,7 @@ def index_rows(queryset, batch_size):
         yield [IndexRow(*r[:8], department_ids=tuple(links.get(r[0], ())), indexed=tuple(r[8:])) for r in batch]
 
 
-def _batched(iterable, size):
+def batched(iterable, size):
     # itertools.batched from Python 3.12 on
     iterator = iter(iterable)
     while batch := tuple(itertools.islice(iterator, size)):

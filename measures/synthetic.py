@@ -5,13 +5,17 @@ import datetime
 import os
 import random
 import re
+import threading
 import time
+from queue import Empty, Queue
 
 from django.db import connection, transaction
 
 from catalogue.search.text import _converter
 
 from .models import Category, Department, Document, Measure, Scope, source_order_of
+from .search import batched
+from .services import create_measures
 
 SLUG_PREFIX = "synthetic-"
 MEASURES_PER_DOCUMENT = 1000
@@ -47,8 +51,9 @@ def clear():
         return count
 
 
-def generate(*, measures, seed=1, batch_size=5000, progress=None):
-    """Add ``measures`` synthetic measures (after removing earlier ones). Returns their pks."""
+def generate(*, measures, seed=1, batch_size=5000, workers=1, progress=None):
+    """Add ``measures`` synthetic measures (after removing earlier ones), searchable as they are
+    inserted (``services.create_measures``). Returns their pks."""
     from pilots.models import Programme, Region
 
     rng = random.Random(seed)
@@ -60,7 +65,6 @@ def generate(*, measures, seed=1, batch_size=5000, progress=None):
     areas = Programme.objects.get(slug="comprehensive-innovation-reform")
     real_categories = list(Category.objects.exclude(document__slug__startswith=SLUG_PREFIX).values_list("name", flat=True))
     started = time.perf_counter()
-    created = []
     documents = -(-measures // MEASURES_PER_DOCUMENT)
     with transaction.atomic():
         base = Document.objects.order_by("-position").values_list("position", flat=True).first() or 0
@@ -79,35 +83,65 @@ def generate(*, measures, seed=1, batch_size=5000, progress=None):
                     name=name, heading=f"{'一二三四五'[ordinal - 1]}、{name}", declared_count=MEASURES_PER_DOCUMENT // 5,
                     first_number=(ordinal - 1) * (MEASURES_PER_DOCUMENT // 5) + 1))
         Category.objects.bulk_create([c for cs in categories.values() for c in cs])
-        through = Measure.departments.through
-        for start in range(0, measures, batch_size):
-            batch, links = [], []
-            for i in range(start, min(start + batch_size, measures)):
-                doc = docs[i // MEASURES_PER_DOCUMENT]
-                position = i % MEASURES_PER_DOCUMENT + 1
-                roll = rng.random()
-                scope = Scope.NATIONWIDE if roll < 0.5 else (Scope.PROGRAMME if roll < 0.6 else Scope.REGION)
-                text = "".join(rng.sample(sentences, k=rng.randint(2, 6)))
-                chosen = rng.sample(departments, k=rng.randint(0, 3)) if scope != Scope.REGION else []
-                batch.append(Measure(
-                    departments_as_written="、".join(d.name for d in chosen),
-                    document=doc, position=position, number=position,
-                    source_order=source_order_of(doc.position, position),  # bulk_create sends no signals
-                    category=categories[doc.pk][(position - 1) // (MEASURES_PER_DOCUMENT // 5)],
-                    region=rng.choice(regions) if scope == Scope.REGION else None,
-                    title=rng.choice(titles), text=text, scope=scope,
-                    scope_as_written={"nationwide": "全国", "programme": "8个改革试验区域", "region": ""}[scope],
-                    scope_programme=areas if scope == Scope.PROGRAMME else None,
-                ))
-                batch[-1].chosen = chosen
-            Measure.objects.bulk_create(batch)
-            for measure in batch:
-                links += [through(measure_id=measure.pk, department_id=d.pk) for d in measure.chosen]
-            through.objects.bulk_create(links)
-            created += [m.pk for m in batch]
-            if progress:
-                progress(len(created), time.perf_counter() - started)
-    return created
+        rows = _synthetic_measures(rng, measures, docs, categories, sentences, titles, departments, regions, areas)
+        return create_measures(drawn_ahead(batched(rows, batch_size)), workers=workers,
+                               progress=lambda n: progress(n, time.perf_counter() - started) if progress else None)
+
+
+def drawn_ahead(batches, ahead=2):
+    """``batches``, drawn in a thread of their own up to ``ahead`` batches before they are asked
+    for: the drawing (random choices, model instances) then runs while the caller waits for the
+    database to write the previous batch. Only for iterables that touch no database (a thread
+    has a connection, and a transaction, of its own)."""
+    queue = Queue(maxsize=ahead)
+    done = object()
+    stop = threading.Event()
+
+    def draw():
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                queue.put(batch)
+            queue.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            queue.put(exc)
+
+    thread = threading.Thread(target=draw, daemon=True, name="synthetic-draw")
+    thread.start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:  # the consumer stopped early (or finished): let the thread end rather than block
+        stop.set()
+        while thread.is_alive():
+            try:
+                queue.get(timeout=0.1)
+            except Empty:
+                pass
+
+
+def _synthetic_measures(rng, measures, docs, categories, sentences, titles, departments, regions, areas):
+    """(Measure, department pks) pairs, unsaved, drawn from ``rng`` in a fixed order."""
+    for i in range(measures):
+        doc = docs[i // MEASURES_PER_DOCUMENT]
+        position = i % MEASURES_PER_DOCUMENT + 1
+        roll = rng.random()
+        scope = Scope.NATIONWIDE if roll < 0.5 else (Scope.PROGRAMME if roll < 0.6 else Scope.REGION)
+        text = "".join(rng.sample(sentences, k=rng.randint(2, 6)))
+        chosen = rng.sample(departments, k=rng.randint(0, 3)) if scope != Scope.REGION else []
+        yield Measure(
+            departments_as_written="、".join(d.name for d in chosen),
+            document=doc, position=position, number=position,
+            source_order=source_order_of(doc.position, position),  # bulk_create sends no signals
+            category=categories[doc.pk][(position - 1) // (MEASURES_PER_DOCUMENT // 5)],
+            region=rng.choice(regions) if scope == Scope.REGION else None,
+            title=rng.choice(titles), text=text, scope=scope,
+            scope_as_written={"nationwide": "全国", "programme": "8个改革试验区域", "region": ""}[scope],
+            scope_programme=areas if scope == Scope.PROGRAMME else None,
+        ), [d.pk for d in chosen]
 
 
 def analyze():
@@ -126,14 +160,12 @@ def analyze():
 
 
 def build_and_index(*, measures, seed=1, progress=None):
-    """Generate, then index everything; returns (count, insert seconds, index seconds)."""
-    from .services import index_measures
-
+    """Generate measures searchable as they are inserted (one forked segmenting process per CPU),
+    then refresh the planner's statistics; returns (count, seconds to insert and index, not
+    counting the removal of earlier synthetic data)."""
+    clear()
     started = time.perf_counter()
-    pks = generate(measures=measures, seed=seed, progress=progress)
-    inserted = time.perf_counter() - started
-    started = time.perf_counter()
-    index_measures(None, workers=os.cpu_count())
-    indexed = time.perf_counter() - started
+    pks = generate(measures=measures, seed=seed, workers=os.cpu_count(), progress=progress)
+    elapsed = time.perf_counter() - started
     analyze()
-    return len(pks), inserted, indexed
+    return len(pks), elapsed
