@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _lazy
 
 from catalogue.pagination import capped_count
@@ -183,6 +183,7 @@ def facet_counts(data, queryset):
     for name, label in FACETS.items():
         selected = _selected(data, name)
         counts = counts_without(name)
+        unlisted = 0  # values not even read (below)
         # (key counted by, value in the URL, label, group) for every option
         if name == "department":
             options = [(d.pk, d.slug, d.name, "") for d in Department.objects.all()]
@@ -191,14 +192,16 @@ def facet_counts(data, queryset):
                 counts = {r.pk: counts["region_tasks"].get(r.pk, 0) + counts["programme"].get(r.programme_id, 0)
                           for r in regions}
             options = [(r.pk, r.slug, r.name, r.programme.name) for r in regions]
+        elif name == "scope":
+            counts = counts[name] if counts is not None else None
+            options = [(value, value, text, "") for value, text in Scope.choices]
         else:
             counts = counts[name] if counts is not None else None
             if name == "document":
-                options = [(d.pk, d.slug, d.title, "") for d in Document.objects.all()]
-            elif name == "category":
-                options = [(c.pk, c.slug, f"{c.numeral}、{c.name}", "") for c in Category.objects.all()]
+                options, unlisted = _named_options(Document.objects.all(), counts, selected, lambda d: d.title)
             else:
-                options = [(value, value, text, "") for value, text in Scope.choices]
+                options, unlisted = _named_options(Category.objects.all(), counts, selected,
+                                                   lambda c: f"{c.numeral}、{c.name}")
         if counts is None:
             values = [FacetValue(value, text, None, value in selected, group) for key, value, text, group in options]
         else:
@@ -207,8 +210,24 @@ def facet_counts(data, queryset):
                 for key, value, text, group in options
                 if counts.get(key, 0) or value in selected
             ]
-        facets.append(Facet(name, label, *_shortlist(values), multiple=name == "department", counted=counts is not None))
+        values, not_listed = _shortlist(values)
+        facets.append(Facet(name, label, values, not_listed + unlisted, multiple=name == "department",
+                            counted=counts is not None))
     return facets
+
+
+def _named_options(queryset, counts, selected, label):
+    """A long facet's options (documents, categories: thousands in a large catalogue), reading
+    only the rows it can show: the counted values and the selected ones; or, uncounted, the
+    first FACET_LIMIT in source order and the selected ones. Returns the options and how many
+    values were left unread."""
+    if counts is not None:
+        rows = queryset.filter(Q(pk__in=[key for key, n in counts.items() if n]) | Q(slug__in=selected))
+        return [(row.pk, row.slug, label(row), "") for row in rows], 0
+    first = list(queryset.values_list("pk", flat=True)[:FACET_LIMIT])
+    rows = list(queryset.filter(Q(pk__in=first) | Q(slug__in=selected)))
+    unread = queryset.count() - len(rows) if len(first) == FACET_LIMIT else 0
+    return [(row.pk, row.slug, label(row), "") for row in rows], unread
 
 
 # What facet counts depend on; the page and the sort do not change them.

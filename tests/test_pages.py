@@ -256,3 +256,29 @@ def test_admin_is_for_staff_only(client, django_user_model):
         assert client.get(f"/admin/{model}/").status_code == 200, model
     measure = Measure.objects.get(number=1)
     assert client.get(f"/admin/measures/measure/{measure.pk}/change/").status_code == 200
+
+
+def test_a_long_facet_lists_the_largest_and_the_chosen_and_says_how_many_it_left_out(client, monkeypatch):
+    from django.db.models import Count
+
+    from measures import selectors
+
+    def listed(html):
+        return re.findall(r'name="category" value="([^"]+)"', html)
+
+    monkeypatch.setattr(selectors, "FACET_LIMIT", 2)
+    with_measures = list(Category.objects.annotate(n=Count("measures")).filter(n__gt=0))
+    largest = sorted(with_measures, key=lambda c: -c.n)
+    in_order = [c.slug for c in with_measures]  # Category's own order: the source's
+    assert len(with_measures) > 2 and largest[1].n > largest[2].n  # the two largest are not a tie
+    page = get(client, "/measures/")
+    assert listed(page) == [s for s in in_order if s in {largest[0].slug, largest[1].slug}]
+    assert f"另有 {len(with_measures) - 2} 项未列出" in page
+    smallest = largest[-1]
+    page = get(client, f"/measures/?category={smallest.slug}")
+    assert listed(page) == [s for s in in_order if s in {largest[0].slug, smallest.slug}]  # the chosen one stays
+    # uncounted (a search over the count limit): the first values in source order, and the chosen one
+    monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", 1)
+    every = list(Category.objects.values_list("slug", flat=True))
+    assert listed(get(client, "/measures/?q=知识产权")) == every[:2]
+    assert listed(get(client, f"/measures/?q=知识产权&category={every[-1]}")) == [every[0], every[-1]]
