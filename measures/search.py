@@ -153,7 +153,9 @@ class Vocabulary:
 
 
 def index_values(row, vocabulary, segmenter):
-    """The index columns of a measure, in the order of ``INDEXED_COLUMNS``."""
+    """The index columns of a measure, in the order of ``INDEXED_COLUMNS``. The plain text opens
+    with the title and the text, normalised (same lengths), each on its own line:
+    ``pilots.selectors.own_plain`` cuts them back out."""
     plain = "\n".join(search.normalize_text(f) for f in vocabulary.searchable_fields(row))
     return plain, " ".join(segmenter.index_tokens(plain)), search.normalize(row.title)
 

@@ -13,6 +13,7 @@ LEVELS = ("province", "prefecture", "county")
 SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "林区", "地区", "新区", "矿区",
             "省", "市", "区", "县", "盟", "旗")
 # 延边朝鲜族自治州 → 延边: the shortest stem of 2+ characters followed only by ethnic names.
+NOT_A_NAME_RE = re.compile(r"[\W_]+")
 ETHNIC_STEM = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,3}族|维吾尔)+$")
 
 
@@ -36,7 +37,11 @@ def pinyin(name):
 
 def lookup_key(text):
     """How typed names are compared: normalised script and width, no spaces or punctuation."""
-    return re.sub(r"[\W_]+", "", normalize(text or ""))
+    return strip_punctuation(normalize(text or ""))
+
+
+def strip_punctuation(text):
+    return NOT_A_NAME_RE.sub("", text)
 
 
 def names_for(name):

@@ -283,3 +283,13 @@ def test_region_pages_list_their_places(client):
 
 def test_home_offers_the_lookup(client):
     assert 'action="/places/"' in client.get("/").content.decode()
+
+
+def test_a_measures_own_words_are_cut_exactly_from_its_indexed_text():
+    from catalogue.search import normalize
+    from pilots.selectors import own_plain
+
+    rows = Measure.objects.values_list("title", "text", "search_plain")
+    assert any(not text for _, text, _ in rows)  # a heading-only task: nothing of the next field is taken
+    for title, text, plain in rows:
+        assert own_plain(title, text, plain) == normalize(title) + ("\n" + normalize(text) if text else "")
