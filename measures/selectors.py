@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _lazy
 
-from catalogue.pagination import capped_count
+from catalogue.search import backend_for
 from pilots.models import Region
 
 from . import search
@@ -149,7 +149,7 @@ FACET_COUNT_LIMIT = 10_000
 def _countable(queryset, data):
     if not (data.get("q") or "").strip():
         return True  # filters alone: the facet index answers without reading the rows
-    return capped_count(queryset, FACET_COUNT_LIMIT) <= FACET_COUNT_LIMIT
+    return backend_for(Measure).count_matches(queryset, FACET_COUNT_LIMIT) <= FACET_COUNT_LIMIT
 
 
 def facet_counts(data, queryset):

@@ -2,6 +2,8 @@
 seed data; each page is also checked at twice the size (more measures per page) for the same count.
 (Related rows are prefetched by key rather than joined: a few more queries, each tiny, and page
 queries PostgreSQL can answer from the source-order index; see MeasureQuerySet.with_related.)"""
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -10,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from measures.models import Measure
 
 pytestmark = pytest.mark.django_db
+SAVEPOINT_SQL = re.compile(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT) ")
 
 
 def queries_for(client, url, **params):
@@ -18,13 +21,15 @@ def queries_for(client, url, **params):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, params)
     assert response.status_code == 200, url
-    return len(captured.captured_queries)
+    # Savepoints exist here only because each test runs inside a transaction: not the page's queries.
+    return len([q for q in captured.captured_queries if not SAVEPOINT_SQL.match(q["sql"])])
 
 
 @pytest.mark.parametrize("url, params, most", [
     ("/measures/", {}, 18),  # with the index state's time stamp, which keys the cached facets
-    # …and with a search, one capped count per distinct facet query (FACET_COUNT_LIMIT)
-    ("/measures/", {"q": "知识产权", "department": "cnipa"}, 23),
+    # …and with a search, one capped count per distinct facet query (FACET_COUNT_LIMIT), each on
+    # PostgreSQL with its planner setting (SearchBackend.count_matches)
+    ("/measures/", {"q": "知识产权", "department": "cnipa"}, 25),
     ("/api/measures/", {"q": "知识产权"}, 10),
     ("/api/measures/", {"region": "hang-yong-wen"}, 7),
     ("/measures/11/", {}, 8),

@@ -322,3 +322,19 @@ def test_every_single_character_finds_exactly_the_texts_containing_it():
         assert result_ids(char) == expected, char
     for pair in ("杭甬", "宁波", "甬温"):  # runs of characters: index candidates, then the substring
         assert result_ids(pair) == {pk for pk, plain in texts.items() if pair in plain} != set(), pair
+
+
+@pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "質押"])
+def test_counting_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, on_postgres):
+    from catalogue.pagination import capped_count
+
+    matches = search.matching(Measure.objects.all(), search.parse_query(query))
+    total = matches.count()
+    assert total > 0
+    backend = backend_for(Measure)
+    for cap in (1, total - 1, total, total + 5):
+        assert backend.count_matches(matches, cap) == min(total, cap + 1) == capped_count(matches, cap)
+    if on_postgres:  # the planner setting made for the count is gone with it
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            assert cursor.fetchone()[0] == "on"
