@@ -264,8 +264,11 @@ def measures_naming(place, limit=GROUP_PAGE):
 
     name = place.short_name if len(place.short_name) >= 2 else place.name
     key = gazetteer.lookup_key(name)
+    # No test of the whole indexed text in SQL: that would read every candidate's text back out
+    # of TOAST (24,000 of them for 宁波 in 1,000,000 measures: 270 ms) where only the chunk
+    # taken in source order is read.
     candidates = search.matching(Measure.objects.in_source_order(), search.parse_query(name))
-    candidates = candidates.filter(search_plain__contains=key).values_list("pk", "title", "text", "search_plain")
+    candidates = candidates.values_list("pk", "title", "text", "search_plain")
     found = []
     for start in range(0, MENTION_SCAN, MENTION_CHUNK):
         chunk = list(candidates[start:start + MENTION_CHUNK])
