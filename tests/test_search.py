@@ -324,14 +324,16 @@ def test_every_single_character_finds_exactly_the_texts_containing_it():
         assert result_ids(pair) == {pk for pk, plain in texts.items() if pair in plain} != set(), pair
 
 
+@pytest.mark.parametrize("bitmap_cost", [0.2, 1e9])  # PostgreSQL: through the GIN bitmap, or as planned
 @pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "質押"])
-def test_counting_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, on_postgres):
+def test_counting_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, bitmap_cost, on_postgres):
     from catalogue.pagination import capped_count
 
     matches = search.matching(Measure.objects.all(), search.parse_query(query))
     total = matches.count()
     assert total > 0
     backend = backend_for(Measure)
+    backend.BITMAP_MATCH_US = bitmap_cost
     for cap in (1, total - 1, total, total + 5):
         assert backend.count_matches(matches, cap) == min(total, cap + 1) == capped_count(matches, cap)
     if on_postgres:  # the planner setting made for the count is gone with it

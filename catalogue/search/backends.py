@@ -12,6 +12,7 @@ must also be a substring of the normalised text (``search_plain``), checked on t
 """
 import abc
 import functools
+import json
 import logging
 import operator
 
@@ -164,13 +165,26 @@ class PostgresBackend(SearchBackend):
         query = self._tsquery(Any(tuple(Word(w) for w in words)) if len(words) > 1 else Word(words[0]))
         return queryset.annotate(relevance=SearchRank(F(self.vector_field), query))
 
+    # What counting ``cap`` matches costs either way, per row, measured on these machines (see
+    # docs/BENCHMARKS.md): a sequential scan tests each row's vector, read back from TOAST
+    # (migration measures.0005), ≈ 10 µs, until it has found ``cap``; the GIN index's exact
+    # bitmap costs ≈ 0.2 µs per match, for every match, before the first is counted.
+    SCAN_TEST_US = 10.0
+    BITMAP_MATCH_US = 0.2
+
     def count_matches(self, queryset, cap):
-        # For thousands of matches the planner prefers reading the table in order and testing each
-        # row's vector until it has counted enough, taking the test to be cheap; but the vectors
-        # live out of the rows (TOAST, migration measures.0005) and each is fetched back: 115 ms
-        # for 10,001 matches of a word in most of 100,000 measures, against 27 ms through the GIN
-        # index's exact bitmap. So this count alone is planned without sequential scans; the
-        # setting is undone with the savepoint it is made in.
+        # The planner takes the test to be cheap and prefers the scan for thousands of matches:
+        # 115 ms for 10,001 of a word in most of 100,000 measures, against 27 ms by the bitmap.
+        # Only for a word in most of a far larger table does the scan win (1,000,000 measures:
+        # 100 ms against 180). So: estimate both, and where the bitmap is cheaper, plan this count
+        # alone without sequential scans (the setting is undone with its savepoint).
+        plan = json.loads(queryset.order_by().explain(format="json"))[0]["Plan"]
+        matches = max(plan["Plan Rows"], 1)
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [self.table])
+            rows = max(cursor.fetchone()[0], matches)
+        if cap * rows / matches * self.SCAN_TEST_US < matches * self.BITMAP_MATCH_US:
+            return capped_count(queryset, cap)
         with transaction.atomic(using=self.alias):
             with connections[self.alias].cursor() as cursor:
                 cursor.execute("SET LOCAL enable_seqscan = off")
