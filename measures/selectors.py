@@ -192,12 +192,11 @@ def facet_counts(data, queryset):
                 counts = {r.pk: counts["region_tasks"].get(r.pk, 0) + counts["programme"].get(r.programme_id, 0)
                           for r in regions}
             options = [(r.pk, r.slug, r.name, r.programme.name) for r in regions]
-        elif name == "scope":
-            counts = counts[name] if counts is not None else None
-            options = [(value, value, text, "") for value, text in Scope.choices]
         else:
             counts = counts[name] if counts is not None else None
-            if name == "document":
+            if name == "scope":
+                options = [(value, value, text, "") for value, text in Scope.choices]
+            elif name == "document":
                 options, unlisted = _named_options(Document.objects.all(), counts, selected, lambda d: d.title)
             else:
                 options, unlisted = _named_options(Category.objects.all(), counts, selected,
