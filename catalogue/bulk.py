@@ -9,7 +9,7 @@ more than the write itself (5,000 measures with their search columns: 3.2 s by `
 from django.db import connections, router
 
 
-def insert(objs, batch_size=None):
+def insert(objs):
     """Save the unsaved model instances ``objs`` (all of one model); returns them, pks set."""
     objs = list(objs)
     if not objs:
@@ -18,7 +18,7 @@ def insert(objs, batch_size=None):
     alias = router.db_for_write(model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        return model.objects.using(alias).bulk_create(objs, batch_size=batch_size)
+        return model.objects.using(alias).bulk_create(objs)
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     table = connection.ops.quote_name(meta.db_table)

@@ -375,6 +375,7 @@ def create_measures(batches, *, workers=1, progress=None):
     created = []
     with transaction.atomic():
         vocabulary = search.Vocabulary()
+        # New rows have no index yet (``indexed`` empty), so every row comes back with its values.
         for _, values in _changed_index_values(index_rows(), segmenter, vocabulary, workers):
             batch = pending.popleft()
             for (measure, _), (*columns, _) in zip(batch, values, strict=True):

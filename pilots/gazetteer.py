@@ -12,8 +12,8 @@ LEVELS = ("province", "prefecture", "county")
 # Longest first. What remains must be 2+ characters: 城区 keeps its name, 通州区 answers to 通州.
 SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "林区", "地区", "新区", "矿区",
             "省", "市", "区", "县", "盟", "旗")
-# 延边朝鲜族自治州 → 延边: the shortest stem of 2+ characters followed only by ethnic names.
 NOT_A_NAME_RE = re.compile(r"[\W_]+")
+# 延边朝鲜族自治州 → 延边: the shortest stem of 2+ characters followed only by ethnic names.
 ETHNIC_STEM = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,3}族|维吾尔)+$")
 
 

@@ -246,14 +246,6 @@ MENTION_SCAN = 2000  # candidates checked for a mention of the place in their ow
 MENTION_CHUNK = 500
 
 
-def own_plain(title, text, search_plain):
-    """A measure's own title and text, normalised, cut from its indexed text: normalising keeps
-    lengths and the indexed text opens with the title, a line break, then the text (see
-    ``measures.search.index_values``). Normalising them again costs a millisecond a kilobyte
-    wherever the text is Traditional (OpenCC's phrase table)."""
-    return search_plain[:len(title) + (1 + len(text) if text else 0)]
-
-
 def measures_naming(place, limit=GROUP_PAGE):
     """Measures whose own title or text names the place (寧波市探索… for 宁波): the search index
     and the normalised text (any script) find candidates in the database — which may name the
@@ -272,7 +264,7 @@ def measures_naming(place, limit=GROUP_PAGE):
     found = []
     for start in range(0, MENTION_SCAN, MENTION_CHUNK):
         chunk = list(candidates[start:start + MENTION_CHUNK])
-        found += [pk for pk, title, text, plain in chunk if key in gazetteer.strip_punctuation(own_plain(title, text, plain))]
+        found += [pk for pk, title, text, plain in chunk if key in gazetteer.strip_punctuation(search.own_plain(title, text, plain))]
         if len(found) >= limit or len(chunk) < MENTION_CHUNK:
             break
     if not found:

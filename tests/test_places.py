@@ -287,7 +287,7 @@ def test_home_offers_the_lookup(client):
 
 def test_a_measures_own_words_are_cut_exactly_from_its_indexed_text():
     from catalogue.search import normalize
-    from pilots.selectors import own_plain
+    from measures.search import own_plain
 
     rows = Measure.objects.values_list("title", "text", "search_plain")
     assert any(not text for _, text, _ in rows)  # a heading-only task: nothing of the next field is taken
