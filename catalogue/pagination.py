@@ -1,5 +1,7 @@
 from django.core.exceptions import BadRequest
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
+from django.db.models import F
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -14,6 +16,26 @@ COUNT_CAP = 1_000
 def capped_count(queryset, cap=COUNT_CAP):
     """Exact up to ``cap``, then ``cap + 1``."""
     return queryset.order_by()[: cap + 1].count()  # no ORDER BY: nothing to sort to count
+
+
+def capped_group_counts(queryset, fields, cap):
+    """``(*values of fields, n)`` for each combination of ``fields`` among the first ``cap + 1``
+    rows of ``queryset``, so exact when the ``n`` add up to ``cap`` or less: a count and its
+    guard in one read of at most ``cap + 1`` rows, where counting first reads them twice."""
+    aliases = [f"c{i}" for i in range(len(fields))]
+    matches = queryset.order_by().values(**{alias: F(field) for alias, field in zip(aliases, fields)})[: cap + 1]
+    sql, params = matches.query.get_compiler(queryset.db).as_sql()
+    columns = ", ".join(aliases)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT {columns}, COUNT(*) FROM ({sql}) matches GROUP BY {columns}", params)
+        return cursor.fetchall()
+
+
+def recapped(count, cap):
+    """A count capped at ``cap`` as a count capped at COUNT_CAP, or None where it cannot tell."""
+    if count <= cap:
+        return min(count, COUNT_CAP + 1)
+    return COUNT_CAP + 1 if cap >= COUNT_CAP else None
 
 
 def is_exact(count):

@@ -22,6 +22,7 @@ INDEX_NAME = "measures"
 # What services.index_measures writes; the database derives its full-text index from search_tokens.
 INDEXED_COLUMNS = ("search_plain", "search_tokens", "title_plain")
 TERMS_FILE = "search_terms.txt"
+DEPARTMENT_TAG = "department"
 _lock = threading.Lock()
 _segmenter = None
 
@@ -154,9 +155,11 @@ class Vocabulary:
 
 def index_values(row, vocabulary, segmenter):
     """The index columns of a measure, in the order of ``INDEXED_COLUMNS``. The plain text opens
-    with the title and the text, normalised (same lengths), each on its own line (``own_plain``)."""
+    with the title and the text, normalised (same lengths), each on its own line (``own_plain``).
+    The tokens end with the measure's departments as tags (``filters.MeasureFilterSet``)."""
     plain = "\n".join(search.normalize_text(f) for f in vocabulary.searchable_fields(row))
-    return plain, " ".join(segmenter.index_tokens(plain)), search.normalize(row.title)
+    tags = [search.tag(DEPARTMENT_TAG, pk) for pk in sorted(row.department_ids)]
+    return plain, " ".join(segmenter.index_tokens(plain) + tags), search.normalize(row.title)
 
 
 def own_plain(title, text, search_plain):

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _lazy
 
+from catalogue.pagination import capped_count, capped_group_counts
 from catalogue.search import backend_for
 from pilots.models import Region
 
@@ -98,14 +99,28 @@ class Facet:
         return any(v.selected for v in self.values)
 
 
-def _grouped_counts(queryset):
+GROUPED_FACET_COLUMNS = ("document_id", "category_id", "scope", "region_id", "scope_programme_id")
+
+
+def _grouped_counts(queryset, cap=None):
     """Counts per document, category, scope and region from one GROUP BY over the matches, keyed
-    by primary key: grouping the measures table alone, with no join to name the groups."""
-    rows = queryset.order_by().values_list(
-        "document_id", "category_id", "scope", "region_id", "scope_programme_id"
-    ).annotate(n=Count("*"))  # not COUNT(id): the facet index alone answers COUNT(*)
-    counts = {"document": {}, "category": {}, "scope": {}, "region_tasks": {}, "programme": {}}
+    by primary key: grouping the measures table alone, with no join to name the groups. With a
+    ``cap``, over the first ``cap + 1`` matches only, and None when there are more than ``cap``."""
+    if cap is None:
+        # not COUNT(id): the facet index alone answers COUNT(*)
+        rows = queryset.order_by().values_list(*GROUPED_FACET_COLUMNS).annotate(n=Count("*"))
+    else:
+        with backend_for(Measure).reading_matches(queryset, cap) as estimate:
+            # Where there are likely more, counting first is the cheaper way to learn it (a
+            # count reads less than a group); either way the figures are exact.
+            if estimate is not None and estimate > cap and capped_count(queryset, cap) > cap:
+                return None
+            rows = capped_group_counts(queryset, GROUPED_FACET_COLUMNS, cap)
+        if sum(row[-1] for row in rows) > cap:
+            return None
+    counts = {"document": {}, "category": {}, "scope": {}, "region_tasks": {}, "programme": {}, "total": 0}
     for document, category, scope, region, programme, n in rows:
+        counts["total"] += n
         for facet, key in (("document", document), ("category", category), ("scope", scope),
                            ("region_tasks", region), ("programme", programme)):
             if key is not None:
@@ -146,12 +161,6 @@ def _selected(data, name):
 FACET_COUNT_LIMIT = 10_000
 
 
-def _countable(queryset, data):
-    if not (data.get("q") or "").strip():
-        return True  # filters alone: the facet index answers without reading the rows
-    return backend_for(Measure).count_matches(queryset, FACET_COUNT_LIMIT) <= FACET_COUNT_LIMIT
-
-
 def facet_counts(data, queryset):
     """For each facet, the count of each value with every *other* filter (and the search) applied.
 
@@ -159,6 +168,10 @@ def facet_counts(data, queryset):
     give. Facets with no selection share one count over the current matches (two queries in all);
     each facet with a selection costs one more. Over FACET_COUNT_LIMIT matches of a search, a
     facet lists its values with ``count`` None (and ``Facet.counted`` False).
+
+    Returns the facets and, where counting them counted the matches of ``data`` itself, their
+    number (exact up to FACET_COUNT_LIMIT, then FACET_COUNT_LIMIT + 1), else None: the page
+    needs not count them again.
     """
     cache = {}
 
@@ -168,14 +181,23 @@ def facet_counts(data, queryset):
             others = data.copy()
             if key is not None:
                 others.pop(key, None)
-            qs = MeasureFilterSet(others, queryset=queryset).qs
-            cache[key] = (qs, {}, _countable(qs, others))
-        qs, computed, countable = cache[key]
-        if not countable:
-            return None
+            # Filters alone are counted whatever their size (the facet index answers without
+            # reading the rows); a search only up to the limit.
+            cap = FACET_COUNT_LIMIT if (others.get("q") or "").strip() else None
+            cache[key] = (MeasureFilterSet(others, queryset=queryset).qs, cap, {})
+        qs, cap, computed = cache[key]
         kind = "department" if name == "department" else "grouped"
         if kind not in computed:
-            computed[kind] = _department_counts(qs) if kind == "department" else _grouped_counts(qs)
+            if kind == "grouped":
+                computed[kind] = _grouped_counts(qs, cap)
+            else:
+                if cap is None:
+                    countable = True
+                elif "grouped" in computed:  # the same matches, read already: they tell
+                    countable = computed["grouped"] is not None
+                else:
+                    countable = backend_for(Measure).count_matches(qs, cap) <= cap
+                computed[kind] = _department_counts(qs) if countable else None
         return computed[kind]
 
     facets = []
@@ -212,7 +234,13 @@ def facet_counts(data, queryset):
         values, not_listed = _shortlist(values)
         facets.append(Facet(name, label, values, not_listed + unlisted, multiple=name == "department",
                             counted=counts is not None))
-    return facets
+    # The matches of ``data`` itself were read where a grouped facet has no selection.
+    own = cache[None][2] if None in cache else {}
+    if "grouped" not in own:
+        matches = None
+    else:
+        matches = FACET_COUNT_LIMIT + 1 if own["grouped"] is None else own["grouped"]["total"]
+    return facets, matches
 
 
 def _named_options(queryset, counts, selected, label):
@@ -246,9 +274,9 @@ def catalogue_facet_counts(data):
     state = search.index_state()
     selection = {name: sorted(_selected(data, name)) for name in FACET_PARAMS}
     digest = hashlib.sha256(json.dumps(selection, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    key = f"facets:{state.built_at.timestamp() if state else 0}:{FACET_COUNT_LIMIT}:{digest}"
-    facets = cache.get(key)
-    if facets is None:
-        facets = facet_counts(data, Measure.objects.all())
-        cache.set(key, facets, FACET_CACHE_SECONDS)
-    return facets
+    key = f"facets:2:{state.built_at.timestamp() if state else 0}:{FACET_COUNT_LIMIT}:{digest}"
+    counted = cache.get(key)
+    if counted is None:
+        counted = facet_counts(data, Measure.objects.all())
+        cache.set(key, counted, FACET_CACHE_SECONDS)
+    return counted

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from dataclasses import dataclass
 
-from catalogue.pagination import COUNT_CAP, capped_count, paginate
+from catalogue.pagination import COUNT_CAP, capped_count, paginate, recapped
 from catalogue.search import QueryError
 
 from . import search, selectors
@@ -37,16 +37,17 @@ class Results:
     too_many_to_rank: bool = False
 
 
-def filtered_measures(params):
+def filtered_measures(params, count=capped_count):
     """The list page's, the API's and the exports' shared reading of the query string: filters,
-    search, a capped count of the matches, and the order (relevance for a search, unless another
-    order is asked for or the matches are too many to rank; source order otherwise)."""
+    search, a capped count of the matches (by ``count``), and the order (relevance for a search,
+    unless another order is asked for or the matches are too many to rank; source order
+    otherwise)."""
     filterset = MeasureFilterSet(params, queryset=Measure.objects.with_related().in_source_order())
     if not filterset.is_valid():
         return Results(filterset)
     parsed = filterset.search_query
     matches = filterset.qs
-    results = Results(filterset, matches, parsed, capped_count(matches))
+    results = Results(filterset, matches, parsed, count(matches))
     sort = sort_of(filterset, parsed)
     if sort == "relevance" and parsed is not None and parsed.terms:
         if results.count <= RANK_LIMIT:
@@ -87,7 +88,18 @@ def filter_chips(request, filterset):
 
 
 def measure_list(request):
-    results = filtered_measures(request.GET)
+    facets = []
+
+    def count_with_facets(matches):
+        # Counting the facets counts the matches too (up to their own limit): counted once.
+        nonlocal facets
+        if matches.query.is_empty():  # a search with nothing to search for: no facets either
+            return 0
+        facets, total = catalogue_facet_counts(request.GET)
+        count = None if total is None else recapped(total, selectors.FACET_COUNT_LIMIT)
+        return capped_count(matches) if count is None else count
+
+    results = filtered_measures(request.GET, count=count_with_facets)
     filterset, parsed = results.filterset, results.parsed
     if results.queryset is None:
         return render(request, "measures/measure_list.html", {
@@ -116,7 +128,7 @@ def measure_list(request):
         "sort_options": list(SORTS.items()),
         "chips": filter_chips(request, filterset),
         "empty_search": empty_search,
-        "facets": [] if empty_search else catalogue_facet_counts(request.GET),
+        "facets": [] if empty_search else facets,
         "facet_count_limit": selectors.FACET_COUNT_LIMIT,  # read per request: a setting tests change
         "category_gaps": [g for g in gaps if g.category == category],
     })

@@ -149,6 +149,47 @@ def test_several_departments_match_any_of_them(client):
     assert result_count(html) == expected == 5
 
 
+@pytest.mark.parametrize("query", ["知识产权", "科技成果", "甬", "試點", "质押 -银行"])
+def test_a_search_with_departments_finds_exactly_their_measures_that_match(client, query):
+    # A search and departments are intersected through the index's department tags; the links
+    # are the truth they must agree with, for every department alone and for pairs.
+    from measures import search
+
+    matching = set(search.matching(Measure.objects.all(), search.parse_query(query)).values_list("pk", flat=True))
+    assert matching
+    slugs = list(Department.objects.values_list("slug", flat=True))
+    for chosen in [[slug] for slug in slugs] + [slugs[:2], slugs[-3:]]:
+        linked = set(Measure.objects.filter(departments__slug__in=chosen).values_list("pk", flat=True))
+        found = api_every_page(client, q=query, department=chosen, sort="source")
+        assert {m["id"] for m in found} == matching & linked, (query, chosen)
+        if matching & linked:
+            assert result_count(get(client, f"/measures/?q={query}&" + "&".join(f"department={d}" for d in chosen))) \
+                == len(matching & linked)
+
+
+def test_an_edit_of_a_measures_departments_moves_it_between_their_searches(client):
+    measure = Measure.objects.filter(departments__slug="ndrc").exclude(departments__slug="cnipa").first()
+    words = measure.title[:4]
+
+    def found(department):
+        return {m["id"] for m in api_every_page(client, q=words, department=department)}
+
+    assert measure.pk in found("ndrc")
+    measure.departments.set([Department.objects.get(slug="cnipa")])
+    assert measure.pk not in found("ndrc") and measure.pk in found("cnipa")
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10_000])
+@pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "&department=ndrc", "&scope=nationwide"])
+def test_the_list_counts_its_matches_whatever_limit_its_facets_count_to(client, monkeypatch, query, limit):
+    # The page takes its count from its facets where they counted the same matches.
+    from measures import selectors
+
+    monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", limit)
+    expected = client.get(f"/api/measures/?q={query}").json()["count"]
+    assert result_count(get(client, f"/measures/?q={query}")) == expected > 0
+
+
 def test_region_filter_gives_its_tasks_and_the_areas_measures(client):
     assert result_count(get(client, "/measures/?region=hang-yong-wen")) == 3
     assert result_count(get(client, "/measures/?region=shanghai")) == 3

@@ -8,7 +8,7 @@ from opencc import OpenCC
 
 from catalogue.api_schema import SCHEMA
 from catalogue.models import SearchIndexState
-from catalogue.search import backend_for, normalize
+from catalogue.search import backend_for, normalize, tag as index_tag
 from measures import search
 from measures.models import Department, Measure
 
@@ -326,7 +326,8 @@ def test_every_single_character_finds_exactly_the_texts_containing_it():
 
 @pytest.mark.parametrize("bitmap_cost", [0.2, 1e9])  # PostgreSQL: through the GIN bitmap, or as planned
 @pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "質押"])
-def test_counting_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, bitmap_cost, on_postgres):
+def test_counting_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, bitmap_cost, on_postgres,
+                                                                                   parallel_workers):
     from catalogue.pagination import capped_count
 
     matches = search.matching(Measure.objects.all(), search.parse_query(query))
@@ -336,7 +337,44 @@ def test_counting_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was
     backend.BITMAP_MATCH_US = bitmap_cost
     for cap in (1, total - 1, total, total + 5):
         assert backend.count_matches(matches, cap) == min(total, cap + 1) == capped_count(matches, cap)
-    if on_postgres:  # the planner setting made for the count is gone with it
+    if on_postgres:  # the planner settings made for the count are gone with it
         with connection.cursor() as cursor:
             cursor.execute("SHOW enable_seqscan")
             assert cursor.fetchone()[0] == "on"
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == parallel_workers
+
+
+@pytest.fixture
+def parallel_workers(on_postgres):
+    if not on_postgres:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果"])
+def test_facet_counts_capped_at_a_limit_are_exact_below_it_and_none_above(query):
+    from measures import selectors
+
+    matches = search.matching(Measure.objects.all(), search.parse_query(query))
+    total = matches.count()
+    exact = selectors._grouped_counts(matches)
+    assert exact["total"] == total == sum(exact["document"].values())
+    for cap in (total, total + 1, 10_000):
+        assert selectors._grouped_counts(matches, cap) == exact
+    assert selectors._grouped_counts(matches, total - 1) is None
+
+
+@pytest.mark.parametrize("typed", ["標department{pk}", "标department{pk}", "標 department{pk}", "department{pk}"])
+def test_no_query_finds_measures_by_their_department_tag(client, typed):
+    # Tags share the index with words; a query typing one (in either script) is plain text.
+    from catalogue.search.query import leaves
+
+    department = Department.objects.get(slug="ndrc")
+    text = typed.format(pk=department.pk)
+    parsed = search.parse_query(text)
+    tag = index_tag(search.DEPARTMENT_TAG, department.pk)
+    assert tag not in {leaf.text for term in parsed.terms for leaf in leaves(term.expr)}
+    assert client.get("/api/measures/", {"q": text}).json()["count"] == 0

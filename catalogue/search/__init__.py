@@ -4,5 +4,5 @@
 from .backends import backend_for  # noqa: F401
 from .highlight import highlight, snippet  # noqa: F401
 from .query import MAX_QUERY_LENGTH, ParsedQuery, QueryError, parse  # noqa: F401
-from .segment import Segmenter, dictionary_version  # noqa: F401
+from .segment import Segmenter, dictionary_version, tag  # noqa: F401
 from .text import normalize, normalize_text, query_forms  # noqa: F401

@@ -36,9 +36,20 @@ def warm_up():
     normalize("")
 
 
-# Raised when what index_tokens emits changes, so that indexes built the old way are rebuilt
+# Raised when what an index holds changes, so that indexes built the old way are rebuilt
 # (the version is recorded with the index; see measures.search.check_index_version).
-INDEX_FORMAT = 2  # 2: every ideograph is a token too
+INDEX_FORMAT = 3  # 2: every ideograph is a token too; 3: tags (below)
+
+# A tag is an index token saying that a row has a value of a filter (a measure's department), so
+# that a search and that filter are answered together inside the index: one scan intersecting two
+# lists of rows, where a filter outside the index has each of its rows' texts tested against the
+# search. A tag opens with a Traditional character: every query is normalised to Simplified, so no
+# word a user types can ever be a tag. Both engines take it as one token (tests/test_search.py).
+TAG_MARK = "標"
+
+
+def tag(name, key):
+    return f"{TAG_MARK}{name}{key}"
 
 
 def dictionary_version(words):
