@@ -245,12 +245,18 @@ def facet_counts(data, queryset):
 
 def _named_options(queryset, counts, selected, label):
     """A long facet's options (documents, categories: thousands in a large catalogue), reading
-    only the rows it can show: the counted values and the selected ones; or, uncounted, the
-    first FACET_LIMIT in source order and the selected ones. Returns the options and how many
-    values were left unread."""
+    only the rows it can show: the selected ones, and the counted values large enough to be
+    listed, or, uncounted, the first FACET_LIMIT in source order. Returns the options and how
+    many values were left unread."""
     if counts is not None:
-        rows = queryset.filter(Q(pk__in=[key for key, n in counts.items() if n]) | Q(slug__in=selected))
-        return [(row.pk, row.slug, label(row), "") for row in rows], 0
+        counted = {key: n for key, n in counts.items() if n}
+        keys = list(counted)
+        if len(keys) > FACET_LIMIT:  # the ones ``_shortlist`` can keep: the largest, ties included
+            smallest_kept = sorted(counted.values(), reverse=True)[FACET_LIMIT - 1]
+            keys = [key for key in keys if counted[key] >= smallest_kept]
+        rows = list(queryset.filter(Q(pk__in=keys) | Q(slug__in=selected)))
+        read = {row.pk for row in rows}
+        return [(row.pk, row.slug, label(row), "") for row in rows], sum(1 for key in counted if key not in read)
     first = list(queryset.values_list("pk", flat=True)[:FACET_LIMIT])
     rows = list(queryset.filter(Q(pk__in=first) | Q(slug__in=selected)))
     unread = queryset.count() - len(rows) if len(first) == FACET_LIMIT else 0
