@@ -171,7 +171,7 @@ class Scope(models.TextChoices):
     REGION = "region", "试点地区"
 
 
-SEARCH_COLUMNS = ("search_plain", "search_tokens", "title_plain", "search_vector")
+SEARCH_COLUMNS = ("search_plain", "search_tokens", "title_plain", "search_vector", "department_keys")
 DERIVED_COLUMNS = (*SEARCH_COLUMNS, "source_order")
 
 
@@ -249,6 +249,10 @@ class Measure(models.Model):
     search_tokens = models.TextField(blank=True, editable=False)
     title_plain = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Its departments' keys, space-separated (written with the search columns): a search's facet
+    # counts read them with the rest of each match's row, where joining the links of every
+    # match cost more than all the other counts together.
+    department_keys = models.TextField(blank=True, editable=False)
     # The document's position and the measure's, as one indexed number: ordering by
     # (document.position, position) makes the database join and sort every match to return the
     # first page; ordering by this column reads the index and stops after a page. Kept by

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 INDEX_NAME = "measures"
 # What services.index_measures writes; the database derives its full-text index from search_tokens.
-INDEXED_COLUMNS = ("search_plain", "search_tokens", "title_plain")
+INDEXED_COLUMNS = ("search_plain", "search_tokens", "title_plain", "department_keys")
 TERMS_FILE = "search_terms.txt"
 DEPARTMENT_TAG = "department"
 _lock = threading.Lock()
@@ -158,8 +158,10 @@ def index_values(row, vocabulary, segmenter):
     with the title and the text, normalised (same lengths), each on its own line (``own_plain``).
     The tokens end with the measure's departments as tags (``filters.MeasureFilterSet``)."""
     plain = "\n".join(search.normalize_text(f) for f in vocabulary.searchable_fields(row))
-    tags = [search.tag(DEPARTMENT_TAG, pk) for pk in sorted(row.department_ids)]
-    return plain, " ".join(segmenter.index_tokens(plain) + tags), search.normalize(row.title)
+    departments = sorted(row.department_ids)
+    tags = [search.tag(DEPARTMENT_TAG, pk) for pk in departments]
+    return (plain, " ".join(segmenter.index_tokens(plain) + tags), search.normalize(row.title),
+            " ".join(map(str, departments)))
 
 
 def own_plain(title, text, search_plain):

@@ -100,12 +100,15 @@ class Facet:
 
 
 GROUPED_FACET_COLUMNS = ("document_id", "category_id", "scope", "region_id", "scope_programme_id")
+GROUPED_FACETS = ("document", "category", "scope", "region_tasks", "programme")
 
 
 def _grouped_counts(queryset, cap=None):
     """Counts per document, category, scope and region from one GROUP BY over the matches, keyed
     by primary key: grouping the measures table alone, with no join to name the groups. With a
-    ``cap``, over the first ``cap + 1`` matches only, and None when there are more than ``cap``."""
+    ``cap`` (a search), over the first ``cap + 1`` matches only, None when there are more than
+    ``cap``, and per department too (from each match's ``department_keys``)."""
+    counts = {facet: {} for facet in GROUPED_FACETS}
     if cap is None:
         # not COUNT(id): the facet index alone answers COUNT(*)
         rows = queryset.order_by().values_list(*GROUPED_FACET_COLUMNS).annotate(n=Count("*"))
@@ -115,14 +118,18 @@ def _grouped_counts(queryset, cap=None):
             # count reads less than a group); either way the figures are exact.
             if estimate is not None and estimate > cap and capped_count(queryset, cap) > cap:
                 return None
-            rows = capped_group_counts(queryset, GROUPED_FACET_COLUMNS, cap)
+            rows = capped_group_counts(queryset, (*GROUPED_FACET_COLUMNS, "department_keys"), cap)
         if sum(row[-1] for row in rows) > cap:
             return None
-    counts = {"document": {}, "category": {}, "scope": {}, "region_tasks": {}, "programme": {}, "total": 0}
-    for document, category, scope, region, programme, n in rows:
+        departments = counts["department"] = {}
+        for *_, keys, n in rows:
+            for key in keys.split():
+                departments[int(key)] = departments.get(int(key), 0) + n
+    counts["total"] = 0
+    for row in rows:
+        n = row[-1]
         counts["total"] += n
-        for facet, key in (("document", document), ("category", category), ("scope", scope),
-                           ("region_tasks", region), ("programme", programme)):
+        for facet, key in zip(GROUPED_FACETS, row):
             if key is not None:
                 counts[facet][key] = counts[facet].get(key, 0) + n
     return counts
@@ -186,19 +193,16 @@ def facet_counts(data, queryset):
             cap = FACET_COUNT_LIMIT if (others.get("q") or "").strip() else None
             cache[key] = (MeasureFilterSet(others, queryset=queryset).qs, cap, {})
         qs, cap, computed = cache[key]
-        kind = "department" if name == "department" else "grouped"
-        if kind not in computed:
-            if kind == "grouped":
-                computed[kind] = _grouped_counts(qs, cap)
-            else:
-                if cap is None:
-                    countable = True
-                elif "grouped" in computed:  # the same matches, read already: they tell
-                    countable = computed["grouped"] is not None
-                else:
-                    countable = backend_for(Measure).count_matches(qs, cap) <= cap
-                computed[kind] = _department_counts(qs) if countable else None
-        return computed[kind]
+        if name == "department" and cap is None:  # filters alone: the links, counted apart
+            if "department" not in computed:
+                computed["department"] = _department_counts(qs)
+            return computed["department"]
+        if "grouped" not in computed:
+            computed["grouped"] = _grouped_counts(qs, cap)
+        grouped = computed["grouped"]
+        if name == "department":  # a search's capped read counted its departments too
+            return None if grouped is None else grouped["department"]
+        return grouped
 
     facets = []
     regions = list(Region.objects.select_related("programme"))

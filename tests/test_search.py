@@ -3,6 +3,7 @@ import logging
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from hypothesis import HealthCheck, given, settings, strategies as st
 from opencc import OpenCC
 
@@ -326,17 +327,23 @@ def test_every_single_character_finds_exactly_the_texts_containing_it():
 
 @pytest.mark.parametrize("bitmap_cost", [0.2, 1e9])  # PostgreSQL: through the GIN bitmap, or as planned
 @pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "質押"])
-def test_counting_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, bitmap_cost, on_postgres,
-                                                                                   parallel_workers):
-    from catalogue.pagination import capped_count
+def test_reading_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, bitmap_cost, on_postgres,
+                                                                                  parallel_workers):
+    from catalogue.pagination import capped_count, capped_group_counts
 
     matches = search.matching(Measure.objects.all(), search.parse_query(query))
     total = matches.count()
     assert total > 0
+    per_scope = dict(matches.order_by().values_list("scope").annotate(n=Count("*")))
     backend = backend_for(Measure)
     backend.BITMAP_MATCH_US = bitmap_cost
     for cap in (1, total - 1, total, total + 5):
-        assert backend.count_matches(matches, cap) == min(total, cap + 1) == capped_count(matches, cap)
+        with backend.reading_matches(matches, cap):
+            assert capped_count(matches, cap) == min(total, cap + 1)
+            groups = capped_group_counts(matches, ["scope"], cap)
+        assert sum(n for _, n in groups) == min(total, cap + 1)
+        if cap >= total:
+            assert dict(groups) == per_scope
     if on_postgres:  # the planner settings made for the count are gone with it
         with connection.cursor() as cursor:
             cursor.execute("SHOW enable_seqscan")
@@ -362,8 +369,12 @@ def test_facet_counts_capped_at_a_limit_are_exact_below_it_and_none_above(query)
     total = matches.count()
     exact = selectors._grouped_counts(matches)
     assert exact["total"] == total == sum(exact["document"].values())
+    links = Measure.departments.through.objects.filter(measure__in=matches)
+    per_department = dict(links.values_list("department_id").annotate(n=Count("*")))
     for cap in (total, total + 1, 10_000):
-        assert selectors._grouped_counts(matches, cap) == exact
+        capped = selectors._grouped_counts(matches, cap)
+        assert capped.pop("department") == per_department
+        assert capped == exact
     assert selectors._grouped_counts(matches, total - 1) is None
 
 

@@ -22,8 +22,6 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 
-from catalogue.pagination import capped_count
-
 from .query import All, Any, Contains, Word, all_of, any_of, is_pure_index, leaves
 from .segment import tag
 from .text import ideographs
@@ -74,11 +72,6 @@ class SearchBackend(abc.ABC):
         the cheapest way the engine allows. Gives the engine's estimate of the number of
         matches, or None where it has none."""
         yield None
-
-    def count_matches(self, queryset, cap):
-        """How many rows a search selects, exact up to ``cap`` (then ``cap + 1``)."""
-        with self.reading_matches(queryset, cap):
-            return capped_count(queryset, cap)
 
     @abc.abstractmethod
     def index_match(self, node):

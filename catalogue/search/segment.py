@@ -38,7 +38,7 @@ def warm_up():
 
 # Raised when what an index holds changes, so that indexes built the old way are rebuilt
 # (the version is recorded with the index; see measures.search.check_index_version).
-INDEX_FORMAT = 3  # 2: every ideograph is a token too; 3: tags (below)
+INDEX_FORMAT = 3  # 2: every ideograph is a token too; 3: tags (below), and measures' department keys
 
 # A tag is an index token saying that a row has a value of a filter (a measure's department), so
 # that a search and that filter are answered together inside the index: one scan intersecting two
