@@ -7,6 +7,7 @@ import statistics
 import time
 
 import django
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
@@ -106,6 +107,10 @@ def run(*, repeat=20, out=print, by_url=False):
                 for url, timings in per_url.items():
                     out(f"  {statistics.median(timings):9.2f} ms  {max(timings):9.2f} ms max  {url}")
     size = Measure.objects.count()
+    if settings.DEBUG:
+        out("DEBUG is on: Django records every query and templates keep debugging information, which "
+            "production does not; run with DEBUG=0 for the figures it would serve")
+    out(f"settings: {settings.SETTINGS_MODULE} | DEBUG {'on' if settings.DEBUG else 'off'}")
     out(f"database: {connection.vendor} {connection.Database.__name__} "
         f"{getattr(connection.Database, 'sqlite_version', '') or connection.pg_version} | measures: {size:,}")
     out(f"machine: {platform.machine()}, {os.cpu_count()} cores | Python {platform.python_version()} | "

@@ -328,7 +328,7 @@ def test_every_single_character_finds_exactly_the_texts_containing_it():
 @pytest.mark.parametrize("bitmap_cost", [0.2, 1e9])  # PostgreSQL: through the GIN bitmap, or as planned
 @pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "質押"])
 def test_reading_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, bitmap_cost, on_postgres,
-                                                                                  parallel_workers):
+                                                                                  planner_settings):
     from catalogue.pagination import capped_count, capped_group_counts
 
     matches = search.matching(Measure.objects.all(), search.parse_query(query))
@@ -348,17 +348,21 @@ def test_reading_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(
         with connection.cursor() as cursor:
             cursor.execute("SHOW enable_seqscan")
             assert cursor.fetchone()[0] == "on"
-            cursor.execute("SHOW max_parallel_workers_per_gather")
-            assert cursor.fetchone()[0] == parallel_workers
+            for name, value in planner_settings.items():
+                cursor.execute(f"SHOW {name}")
+                assert cursor.fetchone()[0] == value, name
 
 
 @pytest.fixture
-def parallel_workers(on_postgres):
+def planner_settings(on_postgres):
     if not on_postgres:
-        return None
+        return {}
+    values = {}
     with connection.cursor() as cursor:
-        cursor.execute("SHOW max_parallel_workers_per_gather")
-        return cursor.fetchone()[0]
+        for name in ("max_parallel_workers_per_gather", "work_mem"):
+            cursor.execute(f"SHOW {name}")
+            values[name] = cursor.fetchone()[0]
+    return values
 
 
 @pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果"])
