@@ -168,7 +168,7 @@ def _selected(data, name):
 FACET_COUNT_LIMIT = 10_000
 
 
-def facet_counts(data, queryset):
+def facet_counts(data, queryset, matches=None):
     """For each facet, the count of each value with every *other* filter (and the search) applied.
 
     Counting each facet without its own filter is what lets a user see what another choice would
@@ -176,9 +176,10 @@ def facet_counts(data, queryset):
     each facet with a selection costs one more. Over FACET_COUNT_LIMIT matches of a search, a
     facet lists its values with ``count`` None (and ``Facet.counted`` False).
 
-    Returns the facets and, where counting them counted the matches of ``data`` itself, their
-    number (exact up to FACET_COUNT_LIMIT, then FACET_COUNT_LIMIT + 1), else None: the page
-    needs not count them again.
+    ``matches``, where the caller has it, is what ``data`` itself selects from ``queryset``
+    (not filtered again here). Returns the facets and, where counting them counted those
+    matches, their number (exact up to FACET_COUNT_LIMIT, then FACET_COUNT_LIMIT + 1), else
+    None: the page needs not count them again.
     """
     cache = {}
 
@@ -191,7 +192,8 @@ def facet_counts(data, queryset):
             # Filters alone are counted whatever their size (the facet index answers without
             # reading the rows); a search only up to the limit.
             cap = FACET_COUNT_LIMIT if (others.get("q") or "").strip() else None
-            cache[key] = (MeasureFilterSet(others, queryset=queryset).qs, cap, {})
+            qs = matches if key is None and matches is not None else MeasureFilterSet(others, queryset=queryset).qs
+            cache[key] = (qs, cap, {})
         qs, cap, computed = cache[key]
         if name == "department" and cap is None:  # filters alone: the links, counted apart
             if "department" not in computed:
@@ -273,7 +275,7 @@ FACET_PARAMS = ("q", *FACETS)
 FACET_CACHE_SECONDS = 600
 
 
-def catalogue_facet_counts(data):
+def catalogue_facet_counts(data, matches=None):
     """``facet_counts`` over the whole catalogue, remembered per filter and search until the
     catalogue next changes: paging through a broad search, or coming back to it, then costs the
     page alone (its facets read every match: 0.1–0.2 s for a word in most of 100,000 measures).
@@ -287,6 +289,6 @@ def catalogue_facet_counts(data):
     key = f"facets:2:{state.built_at.timestamp() if state else 0}:{FACET_COUNT_LIMIT}:{digest}"
     counted = cache.get(key)
     if counted is None:
-        counted = facet_counts(data, Measure.objects.all())
+        counted = facet_counts(data, Measure.objects.all(), matches)
         cache.set(key, counted, FACET_CACHE_SECONDS)
     return counted

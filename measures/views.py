@@ -95,7 +95,7 @@ def measure_list(request):
         nonlocal facets
         if matches.query.is_empty():  # a search with nothing to search for: no facets either
             return 0
-        facets, total = catalogue_facet_counts(request.GET)
+        facets, total = catalogue_facet_counts(request.GET, matches)
         count = None if total is None else recapped(total, selectors.FACET_COUNT_LIMIT)
         return capped_count(matches) if count is None else count
 
