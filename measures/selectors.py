@@ -172,14 +172,15 @@ def facet_counts(data, queryset, matches=None):
     """For each facet, the count of each value with every *other* filter (and the search) applied.
 
     Counting each facet without its own filter is what lets a user see what another choice would
-    give. Facets with no selection share one count over the current matches (two queries in all);
-    each facet with a selection costs one more. Over FACET_COUNT_LIMIT matches of a search, a
-    facet lists its values with ``count`` None (and ``Facet.counted`` False).
+    give. Facets with no selection share one count over the current matches (a search: one read
+    of them; filters alone: two queries, the groups and the departments' links); each facet with
+    a selection costs one more. Over FACET_COUNT_LIMIT matches of a search, a facet lists its
+    values with ``count`` None (and ``Facet.counted`` False).
 
     ``matches``, where the caller has it, is what ``data`` itself selects from ``queryset``
     (not filtered again here). Returns the facets and, where counting them counted those
-    matches, their number (exact up to FACET_COUNT_LIMIT, then FACET_COUNT_LIMIT + 1), else
-    None: the page needs not count them again.
+    matches, their number (exact, except for a search over FACET_COUNT_LIMIT: then
+    FACET_COUNT_LIMIT + 1), else None: the page needs not count them again.
     """
     cache = {}
 
@@ -243,10 +244,10 @@ def facet_counts(data, queryset, matches=None):
     # The matches of ``data`` itself were read where a grouped facet has no selection.
     own = cache[None][2] if None in cache else {}
     if "grouped" not in own:
-        matches = None
+        total = None
     else:
-        matches = FACET_COUNT_LIMIT + 1 if own["grouped"] is None else own["grouped"]["total"]
-    return facets, matches
+        total = FACET_COUNT_LIMIT + 1 if own["grouped"] is None else own["grouped"]["total"]
+    return facets, total
 
 
 def _named_options(queryset, counts, selected, label):
