@@ -44,7 +44,8 @@ INDEX_FORMAT = 3  # 2: every ideograph is a token too; 3: tags (below), and meas
 # that a search and that filter are answered together inside the index: one scan intersecting two
 # lists of rows, where a filter outside the index has each of its rows' texts tested against the
 # search. A tag opens with a Traditional character: every query is normalised to Simplified, so no
-# word a user types can ever be a tag. Both engines take it as one token (tests/test_search.py).
+# word a user types can ever be a tag. Both engines keep it whole: tests/test_pages.py compares
+# what tags find with the links, and tests/test_search.py types tags as queries.
 TAG_MARK = "標"
 
 
