@@ -123,8 +123,8 @@ def _grouped_counts(queryset, cap=None):
             return None
         departments = counts["department"] = {}
         for *_, keys, n in rows:
-            for key in keys.split():
-                departments[int(key)] = departments.get(int(key), 0) + n
+            for key in map(int, keys.split()):
+                departments[key] = departments.get(key, 0) + n
     counts["total"] = 0
     for row in rows:
         n = row[-1]
