@@ -6,7 +6,9 @@ thousands of rows are literals in the statement's text, and parsing that text co
 more than the write itself (5,000 measures with their search columns: 3.2 s by ``bulk_create``,
 1.7 s by COPY; see docs/BENCHMARKS.md). Other databases take ``bulk_create``.
 """
-from django.db import connections, router
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 
 def insert(objs):
@@ -36,3 +38,24 @@ def insert(objs):
         obj._state.adding = False
         obj._state.db = alias
     return objs
+
+
+@contextmanager
+def without_statement_timeout(using=DEFAULT_DB_ALIAS):
+    """Lift, for this connection while the block runs, the request-sized statement timeout the
+    settings give every PostgreSQL connection (``DB_STATEMENT_TIMEOUT_MS``): a maintenance
+    command's statement (COPY of a batch of thousands of rows, VACUUM, a reindex's batch) may
+    take longer on a busy machine without anything being wrong. Restored afterwards."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        previous = cursor.fetchone()[0]
+        cursor.execute("SET statement_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])

@@ -11,6 +11,7 @@ from queue import Empty, Queue
 
 from django.db import connection, transaction
 
+from catalogue import bulk
 from catalogue.search.text import _converter
 
 from .models import Category, Department, Document, Measure, Scope, source_order_of
@@ -151,10 +152,8 @@ def analyze():
     tables = [Measure._meta.db_table, Measure.departments.through._meta.db_table]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET statement_timeout = 0")  # a maintenance command, not a request
             for table in tables:
                 cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
-            cursor.execute("RESET statement_timeout")
         else:
             cursor.execute("ANALYZE")
 
@@ -163,9 +162,10 @@ def build_and_index(*, measures, seed=1, progress=None):
     """Generate measures searchable as they are inserted (one forked segmenting process per CPU),
     then refresh the planner's statistics; returns (count, seconds to insert and index, not
     counting the removal of earlier synthetic data)."""
-    clear()  # before the clock starts; ``generate``'s own clear then finds nothing to remove
-    started = time.perf_counter()
-    pks = generate(measures=measures, seed=seed, workers=os.cpu_count(), progress=progress)
-    elapsed = time.perf_counter() - started
-    analyze()
+    with bulk.without_statement_timeout():  # a command, not a request
+        clear()  # before the clock starts; ``generate``'s own clear then finds nothing to remove
+        started = time.perf_counter()
+        pks = generate(measures=measures, seed=seed, workers=os.cpu_count(), progress=progress)
+        elapsed = time.perf_counter() - started
+        analyze()
     return len(pks), elapsed

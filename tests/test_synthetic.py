@@ -109,3 +109,38 @@ def test_bulk_insert_stores_what_bulk_create_stores_and_keeps_the_key_sequence()
     assert not by_copy[0]._state.adding
     later = Measure.objects.create(document=document, position=start + 50, scope=Scope.NATIONWIDE, title="再一项")
     assert later.pk > max(m.pk for m in by_copy)
+
+
+def test_maintenance_commands_outlast_the_request_statement_timeout(on_postgres, monkeypatch):
+    """A request's statement is cut off after DB_STATEMENT_TIMEOUT_MS; a command's bulk statements
+    (a COPY of thousands of rows on a busy machine) are not, and the limit is back afterwards."""
+    if not on_postgres:
+        pytest.skip("statement timeouts are PostgreSQL's")
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.db.utils import OperationalError
+
+    from catalogue import bulk
+
+    def slow_statement():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.2)")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '50ms'")
+    with pytest.raises(OperationalError, match="statement timeout"), transaction.atomic():
+        slow_statement()
+    rebuild = services.rebuild_search_index
+
+    def slow_rebuild(**options):
+        slow_statement()
+        return rebuild(**options)
+
+    monkeypatch.setattr(services, "rebuild_search_index", slow_rebuild)
+    call_command("reindex", "--workers", "1")  # would be cancelled by the timeout above
+    with bulk.without_statement_timeout(), pytest.raises(RuntimeError):
+        slow_statement()
+        raise RuntimeError("the block fails")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "50ms"

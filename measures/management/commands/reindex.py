@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from catalogue import bulk
 from measures import search, services
 
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, workers=1, **options):
         started = time.perf_counter()
-        count = services.rebuild_search_index(dry_run=dry_run, workers=workers)
+        with bulk.without_statement_timeout():  # a command, not a request
+            count = services.rebuild_search_index(dry_run=dry_run, workers=workers)
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0
         state = search.index_state()
