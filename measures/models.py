@@ -188,6 +188,13 @@ class MeasureQuerySet(models.QuerySet):
     def in_source_order(self):
         return self.order_by("source_order")
 
+    def source_order_after(self, count):
+        """The ``source_order`` of the measure that follows the first ``count`` in source order
+        (None when there are no more): the bound of a window of ``count`` measures, read off
+        the index."""
+        following = list(self.order_by("source_order").values_list("source_order", flat=True)[count:count + 1])
+        return following[0] if following else None
+
     def with_related(self):
         # Prefetched, not joined: with joins in the query, PostgreSQL plans the page of a broad
         # search as a join of every match (0.5 s at 100,000 measures) instead of reading the

@@ -178,6 +178,29 @@ def test_measures_naming_the_place_are_listed(client):
     assert "zhengzhou/3" in keys_by_kind(applies(client, "郑州"))["mention"]  # 鄭州市科技貸款…
 
 
+@pytest.mark.parametrize("chunk", [500, 1])
+def test_mentions_are_the_first_measures_naming_the_place_however_the_catalogue_is_read(monkeypatch, chunk):
+    """Read window by window and chunk by chunk (pilots.selectors.MENTION_WINDOWS), wherever the
+    windows end, the mention group is still the first measures in source order whose own words
+    name the place."""
+    from catalogue.search import normalize
+    from pilots import gazetteer, selectors
+
+    monkeypatch.setattr(selectors, "MENTION_CHUNK", chunk)
+    measures = list(Measure.objects.in_source_order().values_list("pk", "title", "text"))
+    for name in ["宁波", "郑州", "合肥", "成都", "武汉", "昆明"]:
+        place = Place.objects.filter(short_name=name).order_by("level").first()
+        key = gazetteer.lookup_key(name)
+        named = [i for i, (pk, title, text) in enumerate(measures)
+                 if key in gazetteer.strip_punctuation(normalize(title + "\n" + text))]
+        naming = [measures[i][0] for i in named]
+        for limit in (1, 3):
+            # windows ending just before, and just after, each measure naming the place
+            for end in sorted({max(1, (i + after) // limit) for i in named for after in (0, 1)} | {1}):
+                monkeypatch.setattr(selectors, "MENTION_WINDOWS", (end, 2 * end))
+                assert selectors.measures_naming(place, limit) == naming[:limit], (name, limit, end)
+
+
 def test_every_reason_matches_the_data(client):
     for place in ["宁波", "東莞", "合肥", "芜湖", "天津", "昆明", "北京市通州区", "北京", "成都"]:
         data = applies(client, place)
