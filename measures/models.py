@@ -269,6 +269,12 @@ class Measure(models.Model):
     objects = MeasureManager()
     history = HistoricalRecords(excluded_fields=list(DERIVED_COLUMNS), m2m_fields=[departments])
 
+    # A search's marked-up title and snippet (search.attach_highlights); none otherwise. Declared
+    # so that templates find them on every measure: a failed attribute lookup costs a template
+    # a dir() of the whole model instance.
+    title_highlight = None
+    highlight = None
+
     class Meta:
         ordering = ["source_order"]
         constraints = [

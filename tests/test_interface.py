@@ -194,3 +194,17 @@ def test_print_stylesheet_hides_the_chrome():
     block = css[css.index("@media print"):]
     for selector in [".site-header", ".filters", ".pagination", ".display-options", ".exports"]:
         assert selector in block
+
+
+def test_list_snippets_are_the_texts_opening_cut_with_an_ellipsis(client):
+    """A list item shows a measure's text up to 120 characters: whole when it fits, otherwise
+    its first 119 and an ellipsis (catalogue.templatetags.reading.clip)."""
+    import html as html_lib
+
+    page = html(client, "/measures/", page_size=100)
+    snippets = [html_lib.unescape(s) for s in re.findall(r'<p class="snippet">(.*?)</p>', page, re.S)]
+    texts = [m.text for m in Measure.objects.in_source_order() if m.text][:len(snippets)]
+    assert snippets and len(snippets) == len(texts)
+    for shown, text in zip(snippets, texts):
+        assert shown == (text if len(text) <= 120 else text[:119] + "…")
+    assert any(len(t) > 120 for t in texts) and any(len(t) <= 120 for t in texts)
