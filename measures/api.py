@@ -8,6 +8,7 @@ from catalogue.jsonapi import json_response
 from catalogue.pagination import paginate
 
 from . import search
+from .models import Category, Department, Document, Measure, Scope, ordered_departments_of, scope_label_of
 from .views import filtered_measures, sort_of
 
 API_PAGE_SIZE = 20
@@ -26,21 +27,69 @@ def _absolute_measure_url(request, pk):
 
 def measure_json(request, measure):
     """One measure, as /api/measures/ and /api/applies/ return it."""
+    return _measure_shape(
+        request, measure.pk, measure.title, measure.number, measure.text,
+        document=measure.document, category=measure.category.name if measure.category_id else None,
+        departments=measure.ordered_departments, scope=measure.scope, scope_label=measure.scope_label,
+        regions=measure.scope_regions, highlight=measure.highlight, title_highlight=measure.title_highlight,
+    )
+
+
+def _measure_shape(request, pk, title, number, text, *, document, category, departments, scope, scope_label,
+                   regions, highlight=None, title_highlight=None):
     return {
-        "id": measure.pk,
-        "url": _absolute_measure_url(request, measure.pk),
-        "title": measure.title,
-        "number": measure.number,
-        "text": measure.text,
-        "document": {"slug": measure.document.slug, "title": measure.document.title},
-        "category": measure.category.name if measure.category_id else None,
-        "departments": [d.name for d in measure.ordered_departments],
-        "scope": measure.scope,
-        "scope_label": measure.scope_label,
-        "regions": [region.name for region in measure.scope_regions],
-        "highlight": str(measure.highlight) if getattr(measure, "highlight", None) else None,
-        "title_highlight": str(measure.title_highlight) if getattr(measure, "title_highlight", None) else None,
+        "id": pk,
+        "url": _absolute_measure_url(request, pk),
+        "title": title,
+        "number": number,
+        "text": text,
+        "document": {"slug": document.slug, "title": document.title},
+        "category": category,
+        "departments": [d.name for d in departments],
+        "scope": scope,
+        "scope_label": scope_label,
+        "regions": [region.name for region in regions],
+        "highlight": str(highlight) if highlight else None,
+        "title_highlight": str(title_highlight) if title_highlight else None,
     }
+
+
+def measures_json(request, keys):
+    """``measure_json`` of the measures with these keys, by key, read as value rows: a city's
+    answer lists hundreds, and model instances with their prefetches were most of its time
+    (600 measures: 85 ms as instances, ≈ 30 as rows). The few documents, categories and the
+    vocabulary tables (departments, regions, programmes) are read once."""
+    from pilots.models import Programme, Region
+
+    columns = ("pk", "title", "number", "text", "document_id", "category_id", "departments_as_written",
+               "scope", "scope_as_written", "region_id", "scope_programme_id")
+    rows = list(Measure.objects.filter(pk__in=keys).values_list(*columns))
+    if not rows:
+        return {}
+    documents = Document.objects.only("slug", "title").in_bulk({row[4] for row in rows})
+    categories = dict(Category.objects.filter(pk__in={row[5] for row in rows}).values_list("pk", "name"))
+    departments = Department.objects.only("name", "position").in_bulk()
+    links = {}
+    for measure_id, department_id in Measure.departments.through.objects.filter(
+            measure_id__in=[row[0] for row in rows]).values_list("measure_id", "department_id"):
+        if department_id in departments:  # (unless added since it was read)
+            links.setdefault(measure_id, []).append(departments[department_id])
+    regions, programme_regions = {}, {}
+    for region in Region.objects.only("name", "programme_id"):  # in the regions' order
+        regions[region.pk] = region
+        programme_regions.setdefault(region.programme_id, []).append(region)
+    programmes = Programme.objects.only("name").in_bulk()
+    shapes = {}
+    for pk, title, number, text, document_id, category_id, as_written, scope, scope_as_written, region_id, programme_id in rows:
+        region = regions[region_id] if scope == Scope.REGION else None
+        programme = programmes[programme_id] if scope == Scope.PROGRAMME else None
+        shapes[pk] = _measure_shape(
+            request, pk, title, number, text, document=documents[document_id], category=categories.get(category_id),
+            departments=ordered_departments_of(links.get(pk, ()), as_written), scope=scope,
+            scope_label=scope_label_of(scope, scope_as_written, region=region, programme=programme),
+            regions=[region] if region else programme_regions.get(programme_id, []) if programme else [],
+        )
+    return shapes
 
 
 def _page_url(request, number):

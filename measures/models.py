@@ -171,6 +171,21 @@ class Scope(models.TextChoices):
     REGION = "region", "试点地区"
 
 
+def ordered_departments_of(departments, as_written):
+    """Departments in the order the source lists them (``as_written``), unlisted ones last."""
+    return sorted(departments, key=lambda d: (as_written.find(d.name) % 10_000, d.position))
+
+
+def scope_label_of(scope, as_written, *, region=None, programme=None):
+    """Where a measure applies, as the list shows it: its region, its scope as written with the
+    programme, or the scope as written."""
+    if scope == Scope.REGION:
+        return region.name
+    if scope == Scope.PROGRAMME:
+        return f"{as_written}（{programme.name}）"
+    return as_written or dict(Scope.choices).get(scope, scope)
+
+
 SEARCH_COLUMNS = ("search_plain", "search_tokens", "title_plain", "search_vector", "department_keys")
 DERIVED_COLUMNS = (*SEARCH_COLUMNS, "source_order")
 
@@ -310,11 +325,10 @@ class Measure(models.Model):
     @property
     def ordered_departments(self):
         """Departments in the order the source lists them."""
-        order = self.departments_as_written
         departments = getattr(self, "prefetched_departments", None)
         if departments is None:
             departments = self.departments.all()
-        return sorted(departments, key=lambda d: (order.find(d.name) % 10_000, d.position))
+        return ordered_departments_of(departments, self.departments_as_written)
 
     @property
     def scope_regions(self):
@@ -326,8 +340,6 @@ class Measure(models.Model):
 
     @property
     def scope_label(self):
-        if self.scope == Scope.REGION:
-            return self.region.name
-        if self.scope == Scope.PROGRAMME:
-            return f"{self.scope_as_written}（{self.scope_programme.name}）"
-        return self.scope_as_written or self.get_scope_display()
+        return scope_label_of(self.scope, self.scope_as_written,
+                              region=self.region if self.scope == Scope.REGION else None,
+                              programme=self.scope_programme if self.scope == Scope.PROGRAMME else None)

@@ -172,7 +172,7 @@ class MeasureGroup:
     list_params: dict = field(default_factory=dict)  # the measure list showing the whole group
     found: list = None  # a group found by scanning (mentions) comes with its measures' keys, in order
     listed: int = GROUP_PAGE  # how many of its measures to list
-    measures: list = None  # the listed measures, loaded with every group's (load_measures)
+    measures: list = None  # the listed measures as model instances, for pages (load_measures)
 
     @cached_property
     def keys(self):
@@ -198,7 +198,7 @@ class MeasureGroup:
 
     @property
     def complete(self):
-        return self.count <= len(self.measures)
+        return self.count <= len(self.keys)
 
     @property
     def list_url(self):
@@ -206,9 +206,9 @@ class MeasureGroup:
 
 
 def load_measures(groups):
-    """Every group's listed measures, each loaded once however many groups list it (a city's
-    nationwide, programme and mention groups share many): one query and its prefetches for all
-    groups, where a query per group built the shared measures again for each."""
+    """Every group's listed measures as model instances, each loaded once however many groups
+    list it (a city's nationwide, programme and mention groups share many): one query and its
+    prefetches for all groups, where a query per group built the shared measures again for each."""
     loaded = Measure.objects.with_related().in_bulk({pk for group in groups for pk in group.keys})
     for group in groups:
         group.measures = [loaded[pk] for pk in group.keys if pk in loaded]  # (unless deleted meanwhile)
@@ -221,14 +221,14 @@ class Applicability:
     groups: list
 
     def measure_reasons(self):
-        """Each measure once, with every reason it applies (the first is the strongest)."""
+        """The key of each measure once, with every reason it applies (the first is the strongest)."""
         found = {}
         for group in self.groups:
             if group.kind == "unsettled":
                 continue
-            for measure in group.measures:
-                found.setdefault(measure.pk, (measure, []))[1].append(group)
-        return list(found.values())
+            for pk in group.keys:
+                found.setdefault(pk, []).append(group)
+        return list(found.items())
 
 
 def region_matches(place):
@@ -360,5 +360,4 @@ def applies_to(place, listed=GROUP_PAGE):
                                    list_params={"q": place.short_name}, found=mentioned))
     # A group with nothing in it says nothing (except nationwide, which says "only these").
     groups = [g for g in groups if g.keys or g.kind == "nationwide"]
-    load_measures(groups)
     return Applicability(place, matches, groups)

@@ -4,12 +4,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from catalogue.jsonapi import json_response
-from measures.api import measure_json
+from measures.api import measures_json
 from measures.models import Measure
 
 from . import maps
 from .models import Place, Programme, Region
-from .selectors import applies_to, find_place, namesakes
+from .selectors import applies_to, find_place, load_measures, namesakes
 
 MAX_PLACE_LENGTH = 50
 
@@ -88,6 +88,7 @@ PLACE_PAGE_LISTED = 20  # measures the place page shows per group; a link lists 
 def place_detail(request, code):
     place = get_object_or_404(Place.objects.with_parents(), code=code)
     applicability = applies_to(place, listed=PLACE_PAGE_LISTED)
+    load_measures(applicability.groups)
     return render(request, "pilots/place_detail.html", {
         "place": place,
         "namesakes": namesakes(place),
@@ -123,9 +124,13 @@ def applies_api(request):
             "suggestions": [_place_json(p) for p in result.suggestions],
         }, status=404)
     applicability = applies_to(result.found)
+    reasons = applicability.measure_reasons()
+    shapes = measures_json(request, [pk for pk, _groups in reasons])
     measures = []
-    for measure, groups in applicability.measure_reasons():
-        data = measure_json(request, measure)
+    for pk, groups in reasons:
+        if pk not in shapes:
+            continue  # deleted since the groups were read
+        data = shapes[pk]
         data["reason"] = groups[0].reason
         data["reason_kind"] = groups[0].kind
         data["reasons"] = [{"kind": g.kind, "reason": g.reason} for g in groups]
@@ -140,7 +145,7 @@ def applies_api(request):
         } for m in applicability.regions],
         "groups": [{"kind": g.kind, "title": g.title, "reason": g.reason, "count": g.count,
                     "count_is_exact": g.count_is_exact,
-                    "listed": len(g.measures), "list_url": request.build_absolute_uri(g.list_url) if g.list_url else None}
+                    "listed": len(g.keys), "list_url": request.build_absolute_uri(g.list_url) if g.list_url else None}
                    for g in applicability.groups],
         "measures": measures,
     })

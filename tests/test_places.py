@@ -201,6 +201,21 @@ def test_mentions_are_the_first_measures_naming_the_place_however_the_catalogue_
                 assert selectors.measures_naming(place, limit) == naming[:limit], (name, limit, end)
 
 
+def test_answers_list_each_measure_as_the_measures_api_does(rf):
+    """The city answer reads its measures as value rows (measures.api.measures_json): each one is
+    what measure_json makes of the model instance — real measures of every scope, and synthetic
+    ones with departments in every order."""
+    from measures import synthetic
+    from measures.api import measure_json, measures_json
+
+    synthetic.generate(measures=80, seed=5)
+    request = rf.get("/api/applies/", {"place": "宁波"})
+    measures = list(Measure.objects.with_related())
+    assert {m.scope for m in measures} == {"nationwide", "programme", "region"}
+    assert measures_json(request, [m.pk for m in measures]) == {m.pk: measure_json(request, m) for m in measures}
+    assert measures_json(request, []) == {}
+
+
 def test_every_reason_matches_the_data(client):
     for place in ["宁波", "東莞", "合肥", "芜湖", "天津", "昆明", "北京市通州区", "北京", "成都"]:
         data = applies(client, place)
