@@ -96,3 +96,24 @@ def test_echoed_input_is_escaped_in_json_too(client):
     response = client.get("/api/applies/", {"place": "<script>alert(1)</script>"})
     assert b"<script>" not in response.content
     assert response.json()["error"].count("<script>") == 1  # the value survives, escaped in transit
+
+
+def test_api_json_reads_as_djangos_encoder_wrote_it():
+    """The API's encoder (orjson, catalogue.jsonapi) gives every value Django's encoder gave:
+    dates and times, decimals, lazy translations, numbered keys, escaped markup."""
+    import datetime
+    import decimal
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils import timezone
+    from django.utils.translation import gettext_lazy
+
+    from catalogue.jsonapi import json_response
+
+    data = {"when": timezone.make_aware(datetime.datetime(2025, 6, 1, 9, 30, 15, 123456)),
+            "day": datetime.date(2025, 6, 1), "at": datetime.time(9, 30), "share": decimal.Decimal("0.25"),
+            "label": gettext_lazy("全国"), 7: ["<b>&</b>", None, 1.5, True], "text": "知識產權 \u2028"}
+    body = json_response(data).content
+    assert json.loads(body) == json.loads(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False))
+    assert b"<" not in body and b">" not in body and b"&" not in body
