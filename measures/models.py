@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import SlugManager
+from catalogue.models import SlugManager, reversed_once
 
 
 class Script(models.TextChoices):
@@ -46,6 +46,7 @@ class Document(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+    @reversed_once("slug")
     def get_absolute_url(self):
         return reverse("measures:document", args=[self.slug])
 
@@ -113,6 +114,7 @@ class Category(models.Model):
 
     natural_key.dependencies = ["measures.document"]
 
+    @reversed_once("slug")
     def get_absolute_url(self):
         return reverse("measures:category", args=[self.slug])
 
@@ -152,6 +154,7 @@ class Department(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+    @reversed_once("slug")
     def get_absolute_url(self):
         return reverse("measures:department", args=[self.slug])
 

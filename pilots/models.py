@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import SlugManager
+from catalogue.models import SlugManager, reversed_once
 
 
 class Programme(models.Model):
@@ -67,6 +67,7 @@ class Region(models.Model):
 
     natural_key.dependencies = ["pilots.programme"]
 
+    @reversed_once("slug")
     def get_absolute_url(self):
         return reverse("pilots:region", args=[self.slug])
 

@@ -323,3 +323,16 @@ def test_a_long_facet_lists_the_largest_and_the_chosen_and_says_how_many_it_left
     monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", 1)
     assert listed(get(client, "/measures/?q=知识产权")) == every[:2]
     assert listed(get(client, f"/measures/?q=知识产权&category={every[-1]}")) == [every[0], every[-1]]
+
+
+def test_links_kept_on_an_instance_follow_its_slug():
+    """Document, category, department and region links are reversed once per instance
+    (catalogue.models.reversed_once), and again when the slug they are made of changes."""
+    from django.urls import reverse
+
+    for model, view in [(Document, "measures:document"), (Category, "measures:category"),
+                        (Department, "measures:department"), (Region, "pilots:region")]:
+        instance = model.objects.first()
+        assert instance.get_absolute_url() == reverse(view, args=[instance.slug])
+        instance.slug = "renamed-for-the-test"
+        assert instance.get_absolute_url() == reverse(view, args=["renamed-for-the-test"])
