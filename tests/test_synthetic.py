@@ -115,7 +115,7 @@ def test_maintenance_commands_outlast_the_request_statement_timeout(on_postgres,
     """A request's statement is cut off after DB_STATEMENT_TIMEOUT_MS; a command's bulk statements
     (a COPY of thousands of rows on a busy machine) are not, and the limit is back afterwards."""
     if not on_postgres:
-        pytest.skip("statement timeouts are PostgreSQL's")
+        pytest.skip("runs in the PostgreSQL pass of the suite (make test-postgres): statement timeouts are PostgreSQL's")
     from django.core.management import call_command
     from django.db import transaction
     from django.db.utils import OperationalError
