@@ -101,37 +101,49 @@ class Facet:
 
 GROUPED_FACET_COLUMNS = ("document_id", "category_id", "scope", "region_id", "scope_programme_id")
 GROUPED_FACETS = ("document", "category", "scope", "region_tasks", "programme")
+FACET_OF_COLUMN = dict(zip(GROUPED_FACET_COLUMNS, GROUPED_FACETS))
+# A search's matches counted per value of these, apart: columns that vary together (a category
+# has one document; scope, region and programme go together) grouped as one, each grouping few
+# rows whatever the number of matches.
+SEARCH_FACET_GROUPINGS = (("document_id", "category_id"), ("scope", "region_id", "scope_programme_id"),
+                          ("department_keys",))
+
+
+def _add_counts(counts, columns, rows):
+    for *keys, n in rows:
+        for column, key in zip(columns, keys):
+            if key is not None:
+                facet = counts[FACET_OF_COLUMN[column]]
+                facet[key] = facet.get(key, 0) + n
 
 
 def _grouped_counts(queryset, cap=None):
-    """Counts per document, category, scope and region from one GROUP BY over the matches, keyed
-    by primary key: grouping the measures table alone, with no join to name the groups. With a
-    ``cap`` (a search), over the first ``cap + 1`` matches only, None when there are more than
-    ``cap``, and per department too (from each match's ``department_keys``)."""
+    """Counts per document, category, scope and region over the matches, keyed by primary key:
+    from the measures table alone, with no join to name the groups. With a ``cap`` (a search),
+    over the first ``cap + 1`` matches only, None when there are more than ``cap``, and per
+    department too (from each match's ``department_keys``)."""
     counts = {facet: {} for facet in GROUPED_FACETS}
     if cap is None:
-        # not COUNT(id): the facet index alone answers COUNT(*)
-        rows = queryset.order_by().values_list(*GROUPED_FACET_COLUMNS).annotate(n=Count("*"))
-    else:
-        with backend_for(Measure).reading_matches(queryset, cap) as estimate:
-            # Where there are likely more, counting first is the cheaper way to learn it (a
-            # count reads less than a group); either way the figures are exact.
-            if estimate is not None and estimate > cap and capped_count(queryset, cap) > cap:
-                return None
-            rows = capped_group_counts(queryset, (*GROUPED_FACET_COLUMNS, "department_keys"), cap)
-        if sum(row[-1] for row in rows) > cap:
+        # One GROUP BY over the facet index alone (not COUNT(id): the index answers COUNT(*)).
+        rows = list(queryset.order_by().values_list(*GROUPED_FACET_COLUMNS).annotate(n=Count("*")))
+        _add_counts(counts, GROUPED_FACET_COLUMNS, rows)
+        counts["total"] = sum(row[-1] for row in rows)
+        return counts
+    with backend_for(Measure).reading_matches(queryset, cap) as estimate:
+        # Where there are likely more, counting first is the cheaper way to learn it (a count
+        # reads less than a group); either way the figures are exact.
+        if estimate is not None and estimate > cap and capped_count(queryset, cap) > cap:
             return None
-        departments = counts["department"] = {}
-        for *_, keys, n in rows:
-            for key in map(int, keys.split()):
-                departments[key] = departments.get(key, 0) + n
-    counts["total"] = 0
-    for row in rows:
-        n = row[-1]
-        counts["total"] += n
-        for facet, key in zip(GROUPED_FACETS, row):
-            if key is not None:
-                counts[facet][key] = counts[facet].get(key, 0) + n
+        total, per_grouping = capped_group_counts(queryset, SEARCH_FACET_GROUPINGS, cap)
+    if total > cap:
+        return None
+    for columns, rows in zip(SEARCH_FACET_GROUPINGS[:-1], per_grouping[:-1]):
+        _add_counts(counts, columns, rows)
+    departments = counts["department"] = {}
+    for keys, n in per_grouping[-1]:  # "3 7": a measure's departments
+        for key in map(int, keys.split()):
+            departments[key] = departments.get(key, 0) + n
+    counts["total"] = total
     return counts
 
 

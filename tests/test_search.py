@@ -335,15 +335,17 @@ def test_reading_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(
     total = matches.count()
     assert total > 0
     per_scope = dict(matches.order_by().values_list("scope").annotate(n=Count("*")))
+    per_place = {(d, r): n for d, r, n in matches.order_by().values_list("document_id", "region_id").annotate(n=Count("*"))}
     backend = backend_for(Measure)
     backend.BITMAP_MATCH_US = bitmap_cost
     for cap in (1, total - 1, total, total + 5):
         with backend.reading_matches(matches, cap):
             assert capped_count(matches, cap) == min(total, cap + 1)
-            groups = capped_group_counts(matches, ["scope"], cap)
-        assert sum(n for _, n in groups) == min(total, cap + 1)
+            counted, (by_scope, by_place) = capped_group_counts(matches, [["scope"], ["document_id", "region_id"]], cap)
+        assert counted == sum(n for *_, n in by_scope) == sum(n for *_, n in by_place) == min(total, cap + 1)
         if cap >= total:
-            assert dict(groups) == per_scope
+            assert dict(by_scope) == per_scope
+            assert {(d, r): n for d, r, n in by_place} == per_place
     if on_postgres:  # the planner settings made for the count are gone with it
         with connection.cursor() as cursor:
             cursor.execute("SHOW enable_seqscan")
