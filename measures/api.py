@@ -64,7 +64,7 @@ def measures_json(request, keys):
 
     columns = ("pk", "title", "number", "text", "document_id", "category_id", "departments_as_written",
                "scope", "scope_as_written", "region_id", "scope_programme_id")
-    rows = list(Measure.objects.filter(pk__in=keys).values_list(*columns))
+    rows = list(Measure.objects.filter(pk__among=keys).values_list(*columns))
     if not rows:
         return {}
     documents = Document.objects.only("slug", "title").in_bulk({row[4] for row in rows})
@@ -72,7 +72,7 @@ def measures_json(request, keys):
     departments = Department.objects.only("name", "position").in_bulk()
     links = {}
     for measure_id, department_id in Measure.departments.through.objects.filter(
-            measure_id__in=[row[0] for row in rows]).values_list("measure_id", "department_id"):
+            measure_id__among=[row[0] for row in rows]).values_list("measure_id", "department_id"):
         if department_id in departments:  # (unless added since it was read)
             links.setdefault(measure_id, []).append(departments[department_id])
     regions, programme_regions = {}, {}

@@ -327,7 +327,7 @@ def index_measures(pks=None, *, batch_size=1000, workers=1):
     state = search.index_state()
     if pks is not None and (state is None or state.dictionary_version != segmenter.version):
         pks = None
-    queryset = Measure.objects.all() if pks is None else Measure.objects.filter(pk__in=list(pks))
+    queryset = Measure.objects.all() if pks is None else Measure.objects.filter(pk__among=list(pks))
     table = connection.ops.quote_name(Measure._meta.db_table)
     assignments = ", ".join(f"{column} = %s" for column in search.INDEXED_COLUMNS)
     # One prepared UPDATE per row, sent in batches: far cheaper than bulk_update's CASE per column.
