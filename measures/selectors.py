@@ -117,11 +117,13 @@ def _add_counts(counts, columns, rows):
                 facet[key] = facet.get(key, 0) + n
 
 
-def _grouped_counts(queryset, cap=None):
+def _grouped_counts(queryset, cap=None, subset=None):
     """Counts per document, category, scope and region over the matches, keyed by primary key:
     from the measures table alone, with no join to name the groups. With a ``cap`` (a search),
     over the first ``cap + 1`` matches only, None when there are more than ``cap``, and per
-    department too (from each match's ``department_keys``)."""
+    department too (from each match's ``department_keys``). ``subset``, if given, makes a
+    queryset of some of the matches, cheaper to count: where the engine expects more than
+    ``cap`` of them, they are counted to learn that the matches are too many."""
     counts = {facet: {} for facet in GROUPED_FACETS}
     if cap is None:
         # One GROUP BY over the facet index alone (not COUNT(id): the index answers COUNT(*)).
@@ -129,11 +131,17 @@ def _grouped_counts(queryset, cap=None):
         _add_counts(counts, GROUPED_FACET_COLUMNS, rows)
         counts["total"] = sum(row[-1] for row in rows)
         return counts
-    with backend_for(Measure).reading_matches(queryset, cap) as estimate:
+    backend = backend_for(Measure)
+    with backend.reading_matches(queryset, cap) as estimate:
         # Where there are likely more, counting first is the cheaper way to learn it (a count
-        # reads less than a group); either way the figures are exact.
-        if estimate is not None and estimate > cap and capped_count(queryset, cap) > cap:
-            return None
+        # reads less than a group, and a subset of the matches less again, if it is large
+        # enough to tell); either way the figures are exact: the group read below checks.
+        if estimate is not None and estimate > cap:
+            probe = subset() if subset else queryset
+            if probe is not queryset and (backend.estimated_matches(probe) or 0) <= cap:
+                probe = queryset
+            if capped_count(probe, cap) > cap:
+                return None
         total, per_grouping = capped_group_counts(queryset, SEARCH_FACET_GROUPINGS, cap)
     if total > cap:
         return None
@@ -205,15 +213,16 @@ def facet_counts(data, queryset, matches=None):
             # Filters alone are counted whatever their size (the facet index answers without
             # reading the rows); a search only up to the limit.
             cap = FACET_COUNT_LIMIT if (others.get("q") or "").strip() else None
-            qs = matches if key is None and matches is not None else MeasureFilterSet(others, queryset=queryset).qs
-            cache[key] = (qs, cap, {})
-        qs, cap, computed = cache[key]
+            filterset = MeasureFilterSet(others, queryset=queryset)
+            qs = matches if key is None and matches is not None else filterset.qs
+            cache[key] = (qs, cap, filterset, {})
+        qs, cap, filterset, computed = cache[key]
         if name == "department" and cap is None:  # filters alone: the links, counted apart
             if "department" not in computed:
                 computed["department"] = _department_counts(qs)
             return computed["department"]
         if "grouped" not in computed:
-            computed["grouped"] = _grouped_counts(qs, cap)
+            computed["grouped"] = _grouped_counts(qs, cap, subset=filterset.narrowed_qs)
         grouped = computed["grouped"]
         if name == "department":  # a search's capped read counted its departments too
             return None if grouped is None else grouped["department"]
@@ -254,7 +263,7 @@ def facet_counts(data, queryset, matches=None):
         facets.append(Facet(name, label, values, not_listed + unlisted, multiple=name == "department",
                             counted=counts is not None))
     # The matches of ``data`` itself were read where a grouped facet has no selection.
-    own = cache[None][2] if None in cache else {}
+    own = cache[None][3] if None in cache else {}
     if "grouped" not in own:
         total = None
     else:
