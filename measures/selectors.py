@@ -202,7 +202,7 @@ def facet_counts(data, queryset, matches=None):
     matches, their number (exact, except for a search over FACET_COUNT_LIMIT: then
     FACET_COUNT_LIMIT + 1), else None: the page needs not count them again.
     """
-    cache = {}
+    cache, counted = {}, {}  # per facet query: how to read it; what was counted of it
 
     def counts_without(name):
         key = name if _selected(data, name) else None
@@ -215,8 +215,9 @@ def facet_counts(data, queryset, matches=None):
             cap = FACET_COUNT_LIMIT if (others.get("q") or "").strip() else None
             filterset = MeasureFilterSet(others, queryset=queryset)
             qs = matches if key is None and matches is not None else filterset.qs
-            cache[key] = (qs, cap, filterset, {})
-        qs, cap, filterset, computed = cache[key]
+            cache[key] = (qs, cap, filterset)
+        qs, cap, filterset = cache[key]
+        computed = counted.setdefault(key, {})
         if name == "department" and cap is None:  # filters alone: the links, counted apart
             if "department" not in computed:
                 computed["department"] = _department_counts(qs)
@@ -263,7 +264,7 @@ def facet_counts(data, queryset, matches=None):
         facets.append(Facet(name, label, values, not_listed + unlisted, multiple=name == "department",
                             counted=counts is not None))
     # The matches of ``data`` itself were read where a grouped facet has no selection.
-    own = cache[None][3] if None in cache else {}
+    own = counted.get(None, {})
     if "grouped" not in own:
         total = None
     else:
