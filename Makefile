@@ -1,11 +1,12 @@
-# `make run`: set up everything and serve the catalogue (SQLite); `make test`: the suite.
+# `make run`: set up everything and serve the catalogue (SQLite) with its task worker;
+# `make test`: the import contract and the suite.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= catalogue.settings.dev
 
-.PHONY: install run serve migrate load test test-postgres loadtest fixtures clean
+.PHONY: install run serve worker migrate load lint-imports test test-postgres loadtest fixtures clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +22,24 @@ migrate: install
 load: migrate
 	$(PY) manage.py load_catalogue
 
+# The task worker (search index rebuilds after a name is edited) runs beside the server and
+# stops with it.
 run: load
-	@echo "Serving the catalogue on http://127.0.0.1:$(PORT)/"
+	@echo "Serving the catalogue on http://127.0.0.1:$(PORT)/ (task worker in the background)"
+	$(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The task worker alone (production runs it beside gunicorn: docs/OPERATIONS.md).
+worker: install
+	$(PY) manage.py db_worker --no-reload
 
 # Production-style serving: gunicorn, jieba loaded before the workers fork. Needs the production
 # environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL=postgres://…): see docs/OPERATIONS.md.
 serve: install
 	DJANGO_SETTINGS_MODULE=catalogue.settings.prod $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_SETTINGS_MODULE=catalogue.settings.prod $(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=catalogue.settings.prod BIND=127.0.0.1:$(PORT) $(VENV)/bin/gunicorn -c catalogue/gunicorn.conf.py catalogue.wsgi
 
 # The 5-minute soak at 50 clients (gunicorn + PostgreSQL on loopback).
@@ -38,7 +49,10 @@ loadtest: install
 fixtures: install
 	$(PY) manage.py build_fixtures
 
-test: install
+lint-imports: install
+	$(VENV)/bin/lint-imports
+
+test: install lint-imports
 	$(PY) -m pytest
 
 # The same suite on PostgreSQL (server on 127.0.0.1:5432, trust auth).

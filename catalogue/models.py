@@ -1,25 +1,4 @@
-import functools
-
 from django.db import models
-
-
-def reversed_once(key):
-    """For ``get_absolute_url``: the URL is kept on the instance while ``key`` (the field it is
-    made of) keeps its value. A list's measures share one prefetched instance of their document,
-    category and region, and reversing their links again for every measure was a fifth of a
-    list item's rendering."""
-    def decorate(method):
-        kept_as = f"_{method.__name__}_for"
-
-        @functools.wraps(method)
-        def once(self):
-            value = getattr(self, key)
-            kept = self.__dict__.get(kept_as)
-            if kept is None or kept[0] != value:
-                kept = self.__dict__[kept_as] = (value, method(self))
-            return kept[1]
-        return once
-    return decorate
 
 
 class SlugManager(models.Manager):
@@ -30,12 +9,30 @@ class SlugManager(models.Manager):
 
 
 class SearchIndexState(models.Model):
-    """What the search index of a model was built with, so a change of dictionary is noticed."""
+    """What the search index of a model was built with. Queries are segmented with the same
+    dictionary (``words``), so a search stays right while a rebuild with a new dictionary runs:
+    the index and its dictionary change together, when the rebuild commits."""
 
     name = models.CharField(max_length=50, unique=True)
     dictionary_version = models.CharField(max_length=80)
+    words = models.JSONField(default=list, blank=True, help_text="The dictionary the index was built with.")
+    vocabulary = models.CharField(
+        max_length=64, blank=True,
+        help_text="Digest of the names the index was built from; a rebuild with the same names has nothing to do.",
+    )
     rows = models.PositiveIntegerField(default=0)
     built_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"{self.name} ({self.dictionary_version})"
+
+
+class CacheVersion(models.Model):
+    """A counter per kind of data that processes hold in memory (the place names): bumped on
+    every edit, so each process notices at its next request that its copy is stale."""
+
+    name = models.CharField(max_length=50, unique=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"

@@ -1,10 +1,8 @@
-from django.core.exceptions import BadRequest
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db import connections
-from django.db.models import F
-from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+
+from .shortcuts import Invalid, NotFound
 
 MAX_PAGE_DIGITS = 9
 # Counts are exact up to here. Counting matches means reading every matching row: for a word in
@@ -16,37 +14,6 @@ COUNT_CAP = 1_000
 def capped_count(queryset, cap=COUNT_CAP):
     """Exact up to ``cap``, then ``cap + 1``."""
     return queryset.order_by()[: cap + 1].count()  # no ORDER BY: nothing to sort to count
-
-
-def capped_group_counts(queryset, groupings, cap):
-    """Among the first ``cap + 1`` rows of ``queryset``, how many have each combination of values
-    of each grouping's fields: ``(rows read, [[(*values, n), …] for each grouping])``, exact when
-    the rows read are ``cap`` or fewer. A count and its guard in one read of at most ``cap + 1``
-    rows, where counting first reads them twice. Fields that vary together go in one grouping,
-    independent ones in separate groupings: grouped together, a search's matches come back
-    nearly one row per match (5,000 rows turned into counts in Python took longer than reading
-    them); grouped apart, one row per value (hundreds)."""
-    fields = [field for grouping in groupings for field in grouping]
-    aliases = {field: f"c{i}" for i, field in enumerate(fields)}
-    matches = queryset.order_by().values(**{aliases[field]: F(field) for field in fields})[: cap + 1]
-    sql, params = matches.query.get_compiler(queryset.db).as_sql()
-    connection = connections[queryset.db]
-    # All the fields in every SELECT, a NULL of the field's type where a grouping leaves it out
-    # (PostgreSQL types a bare NULL as text, and a UNION's columns keep one type); the first
-    # column says which grouping a row belongs to. A CTE read more than once is computed once,
-    # on PostgreSQL and SQLite alike.
-    nulls = {field: f"CAST(NULL AS {queryset.model._meta.get_field(field).cast_db_type(connection)})" for field in fields}
-    selects = []
-    for i, grouping in enumerate(groupings):
-        columns = ", ".join(aliases[field] if field in grouping else nulls[field] for field in fields)
-        keys = ", ".join(aliases[field] for field in grouping)
-        selects.append(f"SELECT {i}, {columns}, COUNT(*) FROM matches GROUP BY {keys}")
-    per_grouping = [[] for _ in groupings]
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH matches AS ({sql}) {' UNION ALL '.join(selects)}", params)
-        for which, *values, n in cursor.fetchall():
-            per_grouping[which].append((*(values[fields.index(field)] for field in groupings[which]), n))
-    return sum(row[-1] for row in per_grouping[0]), per_grouping
 
 
 def recapped(count, cap):
@@ -124,16 +91,25 @@ class CappedPaginator(Paginator):
         return OpenEndedPage(rows[: self.per_page], number, self, has_more=len(rows) > self.per_page)
 
 
+def page_number(raw):
+    """The page a ``?page=`` value asks for: ASCII digits only (no sign, space or other script's
+    digits); 400 for anything else, 404 for a number too long to be a page."""
+    if not (raw.isascii() and raw.isdigit()):
+        raise Invalid(_("页码必须是正整数。"))
+    if len(raw) > MAX_PAGE_DIGITS:
+        raise NotFound(_("没有这一页。"))
+    number = int(raw)
+    if number < 1:
+        raise Invalid(_("页码必须是正整数。"))
+    return number
+
+
 def paginate(request, object_list, per_page, count=None):
     """The page the request asks for; 400 for a page that is not a number, 404 past the end."""
-    raw = request.GET.get("page", "1")
-    if len(raw) > MAX_PAGE_DIGITS:
-        raise Http404(_("没有这一页。"))
-    if raw.lstrip("-").isdigit() and int(raw) < 1:
-        raise BadRequest(_("页码必须是正整数。")) from None
+    number = page_number(request.GET.get("page", "1"))
     try:
-        return CappedPaginator(object_list, per_page, count=count).page(raw)
+        return CappedPaginator(object_list, per_page, count=count).page(number)
     except PageNotAnInteger:
-        raise BadRequest(_("页码必须是正整数。")) from None
+        raise Invalid(_("页码必须是正整数。")) from None
     except EmptyPage:
-        raise Http404(_("没有这一页。")) from None
+        raise NotFound(_("没有这一页。")) from None

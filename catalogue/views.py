@@ -1,27 +1,9 @@
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from measures.models import Category, Department, Document, Measure
-from pilots.models import Programme
-
 from .jsonapi import json_response
-
-
-def home(request):
-    documents = Document.objects.annotate(n=Count("measures")).prefetch_related(
-        Prefetch("categories", queryset=Category.objects.annotate(n=Count("measures")))
-    )
-    programmes = Programme.objects.prefetch_related("regions")
-    departments = Department.objects.annotate(n=Count("measures")).filter(n__gt=0)
-    return render(request, "catalogue/home.html", {
-        "documents": documents,
-        "programmes": programmes,
-        "departments": departments,
-        "measure_count": Measure.objects.count(),
-    })
 
 
 def about(request):
@@ -39,9 +21,9 @@ def _error(request, status, message):
 
 
 def _message(exception, default):
-    text = str(exception.args[0]) if exception is not None and getattr(exception, "args", None) else ""
-    # Django's own resolver exceptions carry dicts and paths, not sentences for users.
-    return text if text and not text.startswith("{") and "/" not in text else default
+    """The message the view raised with, if it raised one for users (``catalogue.shortcuts``);
+    Django's own exceptions carry English sentences, dicts and paths, shown as ``default``."""
+    return str(exception.user_message) if getattr(exception, "user_message", None) else default
 
 
 def bad_request(request, exception=None):

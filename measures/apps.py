@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class MeasuresConfig(AppConfig):
@@ -7,6 +6,4 @@ class MeasuresConfig(AppConfig):
     verbose_name = "改革举措"
 
     def ready(self):
-        from . import signals
-
-        post_migrate.connect(signals.prepare_search_index, sender=self)
+        from . import signals  # noqa: F401  (connects the receivers)

@@ -5,6 +5,7 @@ import io
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from catalogue.reading import convert, current
 
@@ -60,8 +61,6 @@ def as_csv(request, measures):
 
 
 def as_xlsx(request, measures):
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("举措"))
     sheet.append(columns())

@@ -99,27 +99,14 @@ class MeasureFilterSet(django_filters.FilterSet):
         if not departments:  # django-filter passes an empty queryset through a method filter
             return queryset
         if self.form.cleaned_data.get("q"):
-            # With a search, through the tags in the index: the search and the departments are
-            # intersected in one index scan (100,000 measures: 13 ms against 57 ms for testing each
-            # of a department's measures against the search).
+            # With a search, through the department tags in the index: the search and the
+            # departments are intersected in one index scan.
             tags = backend_for(Measure).tagged(search.DEPARTMENT_TAG, [d.pk for d in departments])
             return queryset.filter(tags)
         # Alone, through the links (a walk in source order stops at a page's worth); any of them,
         # and a subquery rather than a join, so no measure is listed twice.
         links = Measure.departments.through.objects.filter(department__in=departments)
         return queryset.filter(pk__in=links.values("measure_id"))
-
-    def narrowed_qs(self):
-        """What ``qs`` selects with the search narrowed (``ParsedQuery.narrowed``): a subset of
-        it, cheaper to find, for learning that ``qs`` has more than N matches. As
-        ``filter_queryset``, with the narrowed query in place of the parsed one."""
-        parsed = self.search_query
-        if parsed is None:
-            return self.qs
-        queryset = self.queryset.all()
-        for name, value in {**self.form.cleaned_data, "q": parsed.narrowed()}.items():
-            queryset = self.filters[name].filter(queryset, value)
-        return queryset
 
     @property
     def search_query(self):

@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import SlugManager, reversed_once
+from catalogue.models import SlugManager
 
 
 class Script(models.TextChoices):
@@ -32,7 +32,12 @@ class Document(models.Model):
     term = models.CharField(max_length=50, blank=True, help_text="How long it runs, verbatim.")
     attachments = models.TextField(blank=True, help_text="Verbatim list of attachments.")
     publication = models.CharField(max_length=50, blank=True, help_text="Verbatim, e.g. (此件公開發布).")
-    note = models.TextField(blank=True, help_text="Curator's note on what the source does and does not contain, with its basis.")
+    programme = models.ForeignKey(
+        "pilots.Programme", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents",
+        help_text="The pilot programme this document establishes, if it establishes one.",
+    )
+    note = models.TextField(blank=True, help_text="Curator's note on what the source does and does not contain, in Chinese.")
+    note_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
 
     objects = SlugManager()
     history = HistoricalRecords()
@@ -46,7 +51,6 @@ class Document(models.Model):
     def natural_key(self):
         return (self.slug,)
 
-    @reversed_once("slug")
     def get_absolute_url(self):
         return reverse("measures:document", args=[self.slug])
 
@@ -114,7 +118,6 @@ class Category(models.Model):
 
     natural_key.dependencies = ["measures.document"]
 
-    @reversed_once("slug")
     def get_absolute_url(self):
         return reverse("measures:category", args=[self.slug])
 
@@ -138,8 +141,10 @@ class Department(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors",
         help_text="The body that took over its duties, if it was merged or dissolved.",
     )
-    changes = models.TextField(blank=True, help_text="What happened to it, if it changed (merged, dissolved).")
-    basis = models.TextField(help_text="Source of the full name, aliases and changes.")
+    changes = models.TextField(blank=True, help_text="What happened to it, if it changed (merged, dissolved), in Chinese.")
+    changes_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
+    basis = models.TextField(help_text="The public source of the full name, aliases and changes, in Chinese.")
+    basis_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
     position = models.PositiveIntegerField(default=0)
 
     objects = SlugManager()
@@ -154,7 +159,6 @@ class Department(models.Model):
     def natural_key(self):
         return (self.slug,)
 
-    @reversed_once("slug")
     def get_absolute_url(self):
         return reverse("measures:department", args=[self.slug])
 
@@ -214,14 +218,10 @@ class MeasureQuerySet(models.QuerySet):
         return following[0] if following else None
 
     def with_related(self):
-        # Prefetched, not joined: with joins in the query, PostgreSQL plans the page of a broad
-        # search as a join of every match (0.5 s at 100,000 measures) instead of reading the
-        # source_order index until the page is full (3 ms); a few small queries by key cost less.
-        # Departments into a plain list: a related manager per measure (what a plain prefetch
-        # builds) costs more than the rest of the row when a city's answer lists 600 measures.
+        # Prefetched, not joined: with joins, PostgreSQL plans the page of a broad search as a
+        # join of every match instead of reading the source_order index until the page is full.
         return self.defer(*SEARCH_COLUMNS).prefetch_related(
-            "document", "category", "region__programme", "scope_programme__regions",
-            models.Prefetch("departments", to_attr="prefetched_departments"),
+            "document", "category", "region__programme", "scope_programme__regions", "departments",
         )
 
     def nationwide(self):
@@ -267,7 +267,7 @@ class Measure(models.Model):
         "pilots.Programme", null=True, blank=True, on_delete=models.PROTECT, related_name="measures",
         help_text="When the scope is a programme's areas: which programme.",
     )
-    # Written by services.index_measures (or create_measures, for new rows), never by hand: the normalised (Simplified, lowercase)
+    # Written by services.index_measures, never by hand: the normalised (Simplified, lowercase)
     # searchable text, its jieba tokens, and the normalised title. The database derives its
     # full-text index from search_tokens (a tsvector on PostgreSQL, FTS5 on SQLite).
     search_plain = models.TextField(blank=True, editable=False)
@@ -275,8 +275,7 @@ class Measure(models.Model):
     title_plain = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
     # Its departments' keys, space-separated (written with the search columns): a search's facet
-    # counts read them with the rest of each match's row, where joining the links of every
-    # match cost more than all the other counts together.
+    # counts read them with the rest of each match's row instead of joining every match's links.
     department_keys = models.TextField(blank=True, editable=False)
     # The document's position and the measure's, as one indexed number: ordering by
     # (document.position, position) makes the database join and sort every match to return the
@@ -286,12 +285,6 @@ class Measure(models.Model):
 
     objects = MeasureManager()
     history = HistoricalRecords(excluded_fields=list(DERIVED_COLUMNS), m2m_fields=[departments])
-
-    # A search's marked-up title and snippet (search.attach_highlights); none otherwise. Declared
-    # so that templates find them on every measure: a failed attribute lookup costs a template
-    # a dir() of the whole model instance.
-    title_highlight = None
-    highlight = None
 
     class Meta:
         ordering = ["source_order"]
@@ -328,10 +321,7 @@ class Measure(models.Model):
     @property
     def ordered_departments(self):
         """Departments in the order the source lists them."""
-        departments = getattr(self, "prefetched_departments", None)
-        if departments is None:
-            departments = self.departments.all()
-        return ordered_departments_of(departments, self.departments_as_written)
+        return ordered_departments_of(self.departments.all(), self.departments_as_written)
 
     @property
     def scope_regions(self):

@@ -1,6 +1,14 @@
-"""What is searchable about a measure, and searching measures through ``catalogue.search``."""
+"""What is searchable about a measure, and searching measures through ``catalogue.search``.
+
+The index and its dictionary go together: the words jieba was given when the index was built are
+stored with its state (``SearchIndexState.words``), and queries are segmented with those words,
+so a search stays right while a rebuild with a new dictionary runs in the worker (the new index
+and its words commit together). Writes go through ``services``.
+"""
 import functools
+import hashlib
 import itertools
+import json
 import logging
 import operator
 import re
@@ -13,6 +21,7 @@ from django.utils import timezone
 
 from catalogue import search
 from catalogue.models import SearchIndexState
+from pilots.models import Level, Place, Programme, Region
 
 from .models import Category, Department, Measure, Scope
 
@@ -23,8 +32,6 @@ INDEX_NAME = "measures"
 INDEXED_COLUMNS = ("search_plain", "search_tokens", "title_plain", "department_keys")
 TERMS_FILE = "search_terms.txt"
 DEPARTMENT_TAG = "department"
-_lock = threading.Lock()
-_segmenter = None
 
 
 def static_terms():
@@ -41,9 +48,7 @@ def _name_variants(name):
 
 
 def dictionary_words():
-    """Our own vocabulary: names from the data, so jieba keeps them whole."""
-    from pilots.models import Level, Place, Programme, Region
-
+    """Our own vocabulary, from the data as it is now: names that jieba should keep whole."""
     words = list(static_terms())
     # Province and prefecture names, full and short (county names are too many and too often
     # ordinary words: 合作市, 和平区).
@@ -57,48 +62,55 @@ def dictionary_words():
     return words
 
 
-def get_segmenter():
-    global _segmenter
-    with _lock:
-        if _segmenter is None:
-            _segmenter = search.Segmenter(dictionary_words())
-        return _segmenter
-
-
-def reset_segmenter():
-    """Forget the dictionary; the next search or index rebuilds it from the data."""
-    global _segmenter
-    with _lock:
-        _segmenter = None
-
-
 def index_state():
-    return SearchIndexState.objects.filter(name=INDEX_NAME).first()
+    return SearchIndexState.objects.defer("words").filter(name=INDEX_NAME).first()
 
 
 def touch_index_state():
-    """Note a change that indexing does not see (a measure deleted, a document edited): the
-    state's time stamp keys cached facet counts (selectors.catalogue_facet_counts)."""
+    """Note a change that indexing does not see (a measure deleted, a document or a name edited):
+    the state's time stamp keys cached facet counts (facets.catalogue_facet_counts)."""
     SearchIndexState.objects.filter(name=INDEX_NAME).update(built_at=timezone.now())
 
 
-def check_index_version():
-    """The segmenter to query with, after making sure it is the one the index was built with.
+class _Segmenters:
+    """The process's segmenter for the index's dictionary, built again when the index's
+    dictionary version moves (in any process)."""
 
-    Another process may have changed the dictionary (an admin edit): reload it from the data. If
-    the index itself is older than the dictionary, say so: results would silently miss words.
-    """
-    segmenter = get_segmenter()
-    state = index_state()
-    if state and state.dictionary_version != segmenter.version:
-        reset_segmenter()
-        segmenter = get_segmenter()
-        if state.dictionary_version != segmenter.version:
-            logger.warning(
-                "search index built with dictionary %s, current dictionary is %s: run `manage.py reindex`",
-                state.dictionary_version, segmenter.version,
-            )
-    return segmenter
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._kept = None
+
+    def for_index(self):
+        version = SearchIndexState.objects.filter(name=INDEX_NAME).values_list("dictionary_version", flat=True).first()
+        with self._lock:
+            if self._kept is not None and self._kept[0] == version:
+                return self._kept[1]
+        words = SearchIndexState.objects.filter(name=INDEX_NAME).values_list("words", flat=True).first()
+        # No index yet, or one whose dictionary was not recorded: the data's own words.
+        segmenter = search.Segmenter(words if words else dictionary_words())
+        if version is not None and segmenter.version != version:
+            logger.warning("search index built with dictionary %s, current dictionary is %s: run `manage.py reindex`",
+                           version, segmenter.version)
+        with self._lock:
+            self._kept = (version, segmenter)
+        return segmenter
+
+    def forget(self):
+        with self._lock:
+            self._kept = None
+
+
+_segmenters = _Segmenters()
+
+
+def get_segmenter():
+    """The segmenter of the dictionary the index was built with: what queries are read by."""
+    return _segmenters.for_index()
+
+
+def reset_segmenter():
+    """Forget this process's segmenter; the next search builds it again."""
+    _segmenters.forget()
 
 
 class IndexRow(NamedTuple):
@@ -121,12 +133,9 @@ INDEX_ROW_COLUMNS = (*IndexRow._fields[:8], *INDEXED_COLUMNS)
 
 
 class Vocabulary:
-    """The names a measure is found by besides its own words, read once per indexing run: a
-    model instance per measure with its prefetches costs more than the text work itself."""
+    """The names a measure is found by besides its own words, read once per indexing run."""
 
     def __init__(self):
-        from pilots.models import Programme, Region
-
         self.categories = dict(Category.objects.values_list("pk", "name"))
         self.regions = dict(Region.objects.values_list("pk", "name"))
         departments = sorted(Department.objects.select_related("successor"), key=lambda d: (d.position, d.pk))
@@ -136,6 +145,13 @@ class Vocabulary:
         self.programmes = {
             p.pk: [p.name, *(r.name for r in p.regions.all())] for p in Programme.objects.prefetch_related("regions")
         }
+
+    def digest(self, words):
+        """What the index built from these names and ``words`` depends on, as one string."""
+        names = [sorted(set(words)), sorted(self.categories.items()), sorted(self.regions.items()),
+                 sorted(self.department_rank.items()), sorted(self.department_names.items()),
+                 sorted(self.programmes.items())]
+        return hashlib.sha256(json.dumps(names, ensure_ascii=False).encode()).hexdigest()
 
     def searchable_fields(self, row):
         """The texts a measure is found by, original script; normalised before indexing."""
@@ -165,9 +181,8 @@ def index_values(row, vocabulary, segmenter):
 
 
 def own_plain(title, text, search_plain):
-    """A measure's own title and text, normalised, cut from its indexed plain text (above):
-    normalising them again costs a millisecond a kilobyte wherever the text is Traditional
-    (OpenCC's phrase table)."""
+    """A measure's own title and text, normalised, cut from its indexed plain text (above)
+    rather than normalised again."""
     return search_plain[:len(title) + (1 + len(text) if text else 0)]
 
 
@@ -178,7 +193,7 @@ def index_rows(queryset, batch_size):
     rows = queryset.order_by("pk").values_list(*INDEX_ROW_COLUMNS).iterator(chunk_size=batch_size)
     for batch in batched(rows, batch_size):
         links = {}
-        for measure_id, department_id in through.objects.filter(measure_id__among=[r[0] for r in batch]).values_list(
+        for measure_id, department_id in through.objects.filter(measure_id__in=[r[0] for r in batch]).values_list(
                 "measure_id", "department_id"):
             links.setdefault(measure_id, []).append(department_id)
         yield [IndexRow(*r[:8], department_ids=tuple(links.get(r[0], ())), indexed=tuple(r[8:])) for r in batch]
@@ -194,7 +209,7 @@ def batched(iterable, size):
 def parse_query(text):
     # The segmenter (and the database behind its dictionary) is only reached for a query that
     # has something to search for.
-    return search.parse(text, check_index_version)
+    return search.parse(text, get_segmenter)
 
 
 def matching(queryset, parsed):
@@ -229,17 +244,21 @@ def ranked(queryset, parsed):
     ).order_by("-title_hit", "-phrase_hit", "-relevance", "source_order")
 
 
-def attach_highlights(measures, parsed, *, whole_text=False):
-    """Set ``title_highlight`` and ``highlight`` (escaped HTML, matches marked) on each measure."""
+def highlighted(title, text, parsed, *, whole_text=False):
+    """``(title, text)`` as escaped HTML with the query's matches marked, the text as a snippet
+    around its first match unless ``whole_text``; ``(None, None)`` without a search."""
     needles = parsed.highlight_levels() if parsed else []
+    if not needles:
+        return None, None
+    if not text:
+        return search.highlight(title, needles), None
+    marked = search.highlight(text, needles) if whole_text else search.snippet(text, needles)
+    return search.highlight(title, needles), marked
+
+
+def attach_highlights(measures, parsed, *, whole_text=False):
+    """Set ``title_highlight`` and ``highlight`` (``highlighted``) on each measure."""
     for measure in measures:
-        if not needles:
-            measure.title_highlight = None
-            measure.highlight = None
-            continue
-        measure.title_highlight = search.highlight(measure.title, needles)
-        if whole_text:
-            measure.highlight = search.highlight(measure.text, needles) if measure.text else None
-        else:
-            measure.highlight = search.snippet(measure.text, needles) if measure.text else None
+        measure.title_highlight, measure.highlight = highlighted(measure.title, measure.text, parsed,
+                                                                 whole_text=whole_text)
     return measures

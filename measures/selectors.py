@@ -1,27 +1,67 @@
-"""Reads that views share: facet counts and the gaps a source declares but does not fill."""
-import hashlib
-import json
+"""Reads that pages, exports and the API share: the list's filtered and ordered measures, and the
+gaps a source declares but does not fill."""
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db.models import Count, Q
-from django.utils.translation import gettext_lazy as _lazy
+from django.db.models import Count, F
 
-from catalogue.pagination import capped_count, capped_group_counts
-from catalogue.search import backend_for
-from pilots.models import Region
+from catalogue.pagination import COUNT_CAP, capped_count
 
 from . import search
 from .filters import MeasureFilterSet
-from .models import Category, Department, Document, Measure, Scope
+from .models import Category, Measure
 
-FACETS = {
-    "document": _lazy("文件"),
-    "category": _lazy("类别"),
-    "department": _lazy("指导部门"),
-    "scope": _lazy("推广范围"),
-    "region": _lazy("试点地区"),
-}
+# Above this many matches a search is not ranked: ordering every match by relevance costs more
+# than the page, and when thousands of measures contain a word, they all contain it. The list
+# says so and comes in source order (read off the index, a page at a time).
+RANK_LIMIT = COUNT_CAP  # and the count is exact up to here
+
+
+def sort_of(filterset, parsed):
+    asked = filterset.form.cleaned_data.get("sort")
+    if asked:
+        return asked
+    return "relevance" if parsed is not None and parsed.terms else "source"
+
+
+@dataclass
+class Results:
+    filterset: MeasureFilterSet
+    queryset: object = None  # None when the parameters are invalid
+    parsed: object = None
+    count: int = None        # capped; see catalogue.pagination
+    ranked: bool = False
+    too_many_to_rank: bool = False
+
+    @property
+    def order(self):
+        if self.ranked:
+            return "relevance"
+        if self.too_many_to_rank:
+            return "source, too many matches to rank"
+        return sort_of(self.filterset, self.parsed)
+
+
+def filtered_measures(params, count=capped_count, queryset=None):
+    """The list page's, the API's and the exports' shared reading of the query string: filters,
+    search, a capped count of the matches (by ``count``), and the order (relevance for a search,
+    unless another order is asked for or the matches are too many to rank; source order
+    otherwise)."""
+    base = Measure.objects.with_related() if queryset is None else queryset
+    filterset = MeasureFilterSet(params, queryset=base.in_source_order())
+    if not filterset.is_valid():
+        return Results(filterset)
+    parsed = filterset.search_query
+    matches = filterset.qs
+    results = Results(filterset, matches, parsed, count(matches))
+    sort = sort_of(filterset, parsed)
+    if sort == "relevance" and parsed is not None and parsed.terms:
+        if results.count <= RANK_LIMIT:
+            results.queryset, results.ranked = search.ranked(matches, parsed), True
+        else:
+            results.too_many_to_rank = True
+    elif sort == "newest":
+        results.queryset = matches.order_by(F("document__date").desc(nulls_last=True), "source_order")
+    return results
 
 
 @dataclass(frozen=True)
@@ -76,242 +116,3 @@ def gaps_between(gaps, document_id, after, before):
     return [g for g in gaps if g.category.document_id == document_id and low < g.first and g.last < high]
 
 
-@dataclass
-class FacetValue:
-    value: str
-    label: str
-    count: int | None  # None: not counted (see FACET_COUNT_LIMIT)
-    selected: bool
-    group: str = ""
-
-
-@dataclass
-class Facet:
-    name: str
-    label: str
-    values: list
-    not_listed: int = 0  # values with matches left out of a long list
-    multiple: bool = False
-    counted: bool = True  # False: too many matches to count (FACET_COUNT_LIMIT); values without counts
-
-    @property
-    def any_selected(self):
-        return any(v.selected for v in self.values)
-
-
-GROUPED_FACET_COLUMNS = ("document_id", "category_id", "scope", "region_id", "scope_programme_id")
-GROUPED_FACETS = ("document", "category", "scope", "region_tasks", "programme")
-FACET_OF_COLUMN = dict(zip(GROUPED_FACET_COLUMNS, GROUPED_FACETS))
-# A search's matches counted per value of these, apart: columns that vary together (a category
-# has one document; scope, region and programme go together) grouped as one, each grouping few
-# rows whatever the number of matches.
-SEARCH_FACET_GROUPINGS = (("document_id", "category_id"), ("scope", "region_id", "scope_programme_id"),
-                          ("department_keys",))
-
-
-def _add_counts(counts, columns, rows):
-    for *keys, n in rows:
-        for column, key in zip(columns, keys):
-            if key is not None:
-                facet = counts[FACET_OF_COLUMN[column]]
-                facet[key] = facet.get(key, 0) + n
-
-
-def _grouped_counts(queryset, cap=None, subset=None):
-    """Counts per document, category, scope and region over the matches, keyed by primary key:
-    from the measures table alone, with no join to name the groups. With a ``cap`` (a search),
-    over the first ``cap + 1`` matches only, None when there are more than ``cap``, and per
-    department too (from each match's ``department_keys``). ``subset``, if given, makes a
-    queryset of some of the matches, cheaper to count: where the engine expects more than
-    ``cap`` of them, they are counted to learn that the matches are too many."""
-    counts = {facet: {} for facet in GROUPED_FACETS}
-    if cap is None:
-        # One GROUP BY over the facet index alone (not COUNT(id): the index answers COUNT(*)).
-        rows = list(queryset.order_by().values_list(*GROUPED_FACET_COLUMNS).annotate(n=Count("*")))
-        _add_counts(counts, GROUPED_FACET_COLUMNS, rows)
-        counts["total"] = sum(row[-1] for row in rows)
-        return counts
-    backend = backend_for(Measure)
-    with backend.reading_matches(queryset, cap) as estimate:
-        # Where there are likely more, counting first is the cheaper way to learn it (a count
-        # reads less than a group, and a subset of the matches less again, if it is large
-        # enough to tell); either way the figures are exact: the group read below checks.
-        if estimate is not None and estimate > cap:
-            probe = subset() if subset else queryset
-            if probe is not queryset and (backend.estimated_matches(probe) or 0) <= cap:
-                probe = queryset
-            if capped_count(probe, cap) > cap:
-                return None
-        total, per_grouping = capped_group_counts(queryset, SEARCH_FACET_GROUPINGS, cap)
-    if total > cap:
-        return None
-    for columns, rows in zip(SEARCH_FACET_GROUPINGS[:-1], per_grouping[:-1]):
-        _add_counts(counts, columns, rows)
-    departments = counts["department"] = {}
-    for keys, n in per_grouping[-1]:  # "3 7": a measure's departments
-        for key in map(int, keys.split()):
-            departments[key] = departments.get(key, 0) + n
-    counts["total"] = total
-    return counts
-
-
-# A facet lists at most this many values; a long one (hundreds of categories across documents)
-# lists the largest and the selected ones, in source order, and says how many it left out.
-FACET_LIMIT = 25
-
-
-def _shortlist(values):
-    if len(values) <= FACET_LIMIT:
-        return values, 0
-    # the largest (uncounted: the first in source order), the selected ones always
-    largest = sorted(values, key=lambda v: (not v.selected, -(v.count or 0)))[:FACET_LIMIT]
-    kept = {id(v) for v in largest}
-    return [v for v in values if id(v) in kept], len(values) - len(largest)
-
-
-def _department_counts(queryset):
-    links = Measure.departments.through.objects.all()
-    if queryset.query.where:  # with no filter and no search every link counts: no need to ask which
-        links = links.filter(measure__in=queryset.order_by().values("pk"))
-    return dict(links.values_list("department_id").annotate(n=Count("*")))
-
-
-def _selected(data, name):
-    values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-    return {v for v in values if v}
-
-
-# A search matching more measures than this gets its facets' values without counts: counting
-# means reading every match (a word in most of 1,000,000 measures: past the 5 s statement
-# timeout), and even knowing "more than N" reads about N rows (0.4 s for 20,000 at 1M); the
-# values still filter, and a narrower search or a filter brings the counts back.
-FACET_COUNT_LIMIT = 10_000
-
-
-def facet_counts(data, queryset, matches=None):
-    """For each facet, the count of each value with every *other* filter (and the search) applied.
-
-    Counting each facet without its own filter is what lets a user see what another choice would
-    give. Facets with no selection share one count over the current matches (a search: one read
-    of them; filters alone: two queries, the groups and the departments' links); each facet with
-    a selection costs one more. Over FACET_COUNT_LIMIT matches of a search, a facet lists its
-    values with ``count`` None (and ``Facet.counted`` False).
-
-    ``matches``, where the caller has it, is what ``data`` itself selects from ``queryset``
-    (not filtered again here). Returns the facets and, where counting them counted those
-    matches, their number (exact, except for a search over FACET_COUNT_LIMIT: then
-    FACET_COUNT_LIMIT + 1), else None: the page needs not count them again.
-    """
-    cache, counted = {}, {}  # per facet query: how to read it; what was counted of it
-
-    def counts_without(name):
-        key = name if _selected(data, name) else None
-        if key not in cache:
-            others = data.copy()
-            if key is not None:
-                others.pop(key, None)
-            # Filters alone are counted whatever their size (the facet index answers without
-            # reading the rows); a search only up to the limit.
-            cap = FACET_COUNT_LIMIT if (others.get("q") or "").strip() else None
-            filterset = MeasureFilterSet(others, queryset=queryset)
-            qs = matches if key is None and matches is not None else filterset.qs
-            cache[key] = (qs, cap, filterset)
-        qs, cap, filterset = cache[key]
-        computed = counted.setdefault(key, {})
-        if name == "department" and cap is None:  # filters alone: the links, counted apart
-            if "department" not in computed:
-                computed["department"] = _department_counts(qs)
-            return computed["department"]
-        if "grouped" not in computed:
-            computed["grouped"] = _grouped_counts(qs, cap, subset=filterset.narrowed_qs)
-        grouped = computed["grouped"]
-        if name == "department":  # a search's capped read counted its departments too
-            return None if grouped is None else grouped["department"]
-        return grouped
-
-    facets = []
-    regions = list(Region.objects.select_related("programme"))
-    for name, label in FACETS.items():
-        selected = _selected(data, name)
-        counts = counts_without(name)
-        unlisted = 0  # values not even read (below)
-        # (key counted by, value in the URL, label, group) for every option
-        if name == "department":
-            options = [(d.pk, d.slug, d.name, "") for d in Department.objects.all()]
-        elif name == "region":
-            if counts is not None:
-                counts = {r.pk: counts["region_tasks"].get(r.pk, 0) + counts["programme"].get(r.programme_id, 0)
-                          for r in regions}
-            options = [(r.pk, r.slug, r.name, r.programme.name) for r in regions]
-        else:
-            counts = counts[name] if counts is not None else None
-            if name == "scope":
-                options = [(value, value, text, "") for value, text in Scope.choices]
-            elif name == "document":
-                options, unlisted = _named_options(Document.objects.all(), counts, selected, lambda d: d.title)
-            else:
-                options, unlisted = _named_options(Category.objects.all(), counts, selected,
-                                                   lambda c: f"{c.numeral}、{c.name}")
-        if counts is None:
-            values = [FacetValue(value, text, None, value in selected, group) for key, value, text, group in options]
-        else:
-            values = [
-                FacetValue(value, text, counts.get(key, 0), value in selected, group)
-                for key, value, text, group in options
-                if counts.get(key, 0) or value in selected
-            ]
-        values, not_listed = _shortlist(values)
-        facets.append(Facet(name, label, values, not_listed + unlisted, multiple=name == "department",
-                            counted=counts is not None))
-    # The matches of ``data`` itself were read where a grouped facet has no selection.
-    own = counted.get(None, {})
-    if "grouped" not in own:
-        total = None
-    else:
-        total = FACET_COUNT_LIMIT + 1 if own["grouped"] is None else own["grouped"]["total"]
-    return facets, total
-
-
-def _named_options(queryset, counts, selected, label):
-    """A long facet's options (documents, categories: thousands in a large catalogue), reading
-    only the rows it can show: the selected ones, and the counted values large enough to be
-    listed, or, uncounted, the first FACET_LIMIT in source order. Returns the options and how
-    many values were left unread."""
-    if counts is not None:
-        counted = {key: n for key, n in counts.items() if n}
-        keys = list(counted)
-        if len(keys) > FACET_LIMIT:  # the ones ``_shortlist`` can keep: the largest, ties included
-            smallest_kept = sorted(counted.values(), reverse=True)[FACET_LIMIT - 1]
-            keys = [key for key in keys if counted[key] >= smallest_kept]
-        rows = list(queryset.filter(Q(pk__in=keys) | Q(slug__in=selected)))
-        read = {row.pk for row in rows}
-        return [(row.pk, row.slug, label(row), "") for row in rows], sum(1 for key in counted if key not in read)
-    first = list(queryset.values_list("pk", flat=True)[:FACET_LIMIT])
-    rows = list(queryset.filter(Q(pk__in=first) | Q(slug__in=selected)))
-    unread = queryset.count() - len(rows) if len(first) == FACET_LIMIT else 0
-    return [(row.pk, row.slug, label(row), "") for row in rows], unread
-
-
-# What facet counts depend on; the page and the sort do not change them.
-FACET_PARAMS = ("q", *FACETS)
-# A backstop only: a cached count is dropped as soon as the catalogue changes (see below).
-FACET_CACHE_SECONDS = 600
-
-
-def catalogue_facet_counts(data, matches=None):
-    """``facet_counts`` over the whole catalogue, remembered per filter and search until the
-    catalogue next changes: paging through a broad search, or coming back to it, then costs the
-    page alone (its facets read every match: 0.1–0.2 s for a word in most of 100,000 measures).
-
-    The key carries the index state's time stamp, which every write that can change a count
-    moves (indexing a measure, deleting one, editing a document or the vocabulary), in whichever
-    process made it; so no process serves counts older than the data."""
-    state = search.index_state()
-    selection = {name: sorted(_selected(data, name)) for name in FACET_PARAMS}
-    digest = hashlib.sha256(json.dumps(selection, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    key = f"facets:2:{state.built_at.timestamp() if state else 0}:{FACET_COUNT_LIMIT}:{digest}"
-    counted = cache.get(key)
-    if counted is None:
-        counted = facet_counts(data, Measure.objects.all(), matches)
-        cache.set(key, counted, FACET_CACHE_SECONDS)
-    return counted

@@ -1,4 +1,4 @@
-"""Writes: turning the seed texts into fixtures, and loading them.
+"""Writes: turning the seed texts into fixtures, loading them, and keeping the search index true.
 
 Parsing keeps every text as an exact slice of its source; anything the parser cannot place raises
 ``SourceFormatError`` rather than being dropped or guessed.
@@ -8,24 +8,25 @@ import datetime
 import json
 import multiprocessing
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.utils import timezone
+
+from catalogue.models import SearchIndexState
+from catalogue.search import Segmenter
+from catalogue.sources import FACTS_FILE, SourceFormatError, read_facts, read_source
+from pilots.services import build_gazetteer_objects
+
+from . import search
+from .models import Measure
 
 FIXTURE_NAME = "catalogue.json"
 GAZETTEER_FIXTURE = "gazetteer.json"
-FACTS_FILE = "facts.toml"
-FACTS_BASIS = "../shared/reference/FACTS.md, “Guiding departments named in the seeds”"
 CHINESE_NUMERALS = "一二三四五六七八九十"
-
-
-class SourceFormatError(ValueError):
-    """The seed text is not shaped as the parser expects; nothing is written."""
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,6 @@ class ParsedTask:
     title: str
     text: str
     separator: str
-
-
-def read_facts(reference_dir=None):
-    path = Path(reference_dir or settings.REFERENCE_DIR) / FACTS_FILE
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def read_source(name, sources_dir=None):
-    return (Path(sources_dir or settings.SOURCES_DIR) / name).read_text(encoding="utf-8")
 
 
 # --- the 2018 list ---------------------------------------------------------------------------
@@ -188,18 +179,33 @@ def build_fixture_objects(*, sources_dir=None, reference_dir=None):
     approval = parse_approval(read_source(approval_facts["source_file"], sources_dir), pilot_regions)
 
     list_slug, approval_slug = list_facts["slug"], approval_facts["slug"]
-    objects = [
+    objects = []
+    for position, programme in enumerate(facts["programmes"], start=1):
+        objects.append(_obj(
+            "pilots.programme", slug=programme["slug"], name=programme["name"],
+            description=programme.get("description", ""), description_en=programme.get("description_en", ""),
+            basis=programme["basis"], basis_en=programme.get("basis_en", ""), position=position,
+        ))
+    for position, region in enumerate(facts["regions"], start=1):
+        objects.append(_obj(
+            "pilots.region", slug=region["slug"], programme=[region["programme"]], name=region["name"],
+            composition=region.get("composition", ""), basis=region["basis"], basis_en=region.get("basis_en", ""),
+            to_confirm=region.get("to_confirm", False), position=position,
+        ))
+    objects += [
         _obj("measures.document", slug=list_slug, position=1, title=reform_list["title"], issuer="",
              number="", date=None, date_as_written="", script="hans", source_file=list_facts["source_file"],
              context="", addressees="", opening="", term="", attachments="", publication="",
-             note=list_facts["note"]),
+             programme=[list_facts["programme"]] if list_facts.get("programme") else None,
+             note=list_facts["note"], note_en=list_facts.get("note_en", "")),
         _obj("measures.document", slug=approval_slug, position=2, title=approval["title"],
              issuer=approval["issuer"], number=approval["number"], date=approval["date"].isoformat(),
              date_as_written=approval["date_as_written"], script="hant",
              source_file=approval_facts["source_file"], context=approval["context"],
              addressees=approval["addressees"], opening=approval["opening"], term=approval["term"],
              attachments=approval["attachments"], publication=approval["publication"],
-             note=approval_facts["note"]),
+             programme=[approval_facts["programme"]] if approval_facts.get("programme") else None,
+             note=approval_facts["note"], note_en=approval_facts.get("note_en", "")),
     ]
     objects += [_obj("measures.provision", document=[approval_slug], number=n, text=t)
                 for n, t in enumerate(approval["provisions"], start=1)]
@@ -214,22 +220,8 @@ def build_fixture_objects(*, sources_dir=None, reference_dir=None):
             "measures.department", slug=dept["slug"], name=dept["name"], full_name=dept["full_name"],
             aliases=dept.get("aliases", []),
             successor=[dept["successor"]] if dept.get("successor") else None,
-            changes=dept.get("changes", ""), basis=dept.get("basis", FACTS_BASIS), position=position,
-        ))
-
-    programme_slug_by_region = {}
-    for position, programme in enumerate(facts["programmes"], start=1):
-        objects.append(_obj(
-            "pilots.programme", slug=programme["slug"], name=programme["name"],
-            description=programme.get("description", ""), basis=programme["basis"],
-            document=[programme["document"]] if programme.get("document") else None, position=position,
-        ))
-    for position, region in enumerate(facts["regions"], start=1):
-        programme_slug_by_region[region["slug"]] = region["programme"]
-        objects.append(_obj(
-            "pilots.region", slug=region["slug"], programme=[region["programme"]], name=region["name"],
-            composition=region.get("composition", ""), basis=region.get("basis", ""),
-            to_confirm=region.get("to_confirm", False), position=position,
+            changes=dept.get("changes", ""), changes_en=dept.get("changes_en", ""),
+            basis=dept["basis"], basis_en=dept.get("basis_en", ""), position=position,
         ))
 
     areas_programme = facts["programmes"][0]["slug"]
@@ -273,8 +265,6 @@ def fixture_path(name=FIXTURE_NAME):
 
 def fixture_builders():
     """Each fixture file and the function that builds its objects, in load order."""
-    from pilots.services import build_gazetteer_objects
-
     return {FIXTURE_NAME: build_fixture_objects, GAZETTEER_FIXTURE: build_gazetteer_objects}
 
 
@@ -287,8 +277,6 @@ class DryRun(Exception):
 
 
 def table_counts():
-    from django.apps import apps
-
     models = [*apps.get_app_config("measures").get_models(), *apps.get_app_config("pilots").get_models()]
     return {m._meta.label: m.objects.count() for m in models if not m._meta.label.split(".")[1].startswith("Historical")}
 
@@ -305,104 +293,77 @@ def load_catalogue(*, verbosity=0, dry_run=False):
             if dry_run:
                 raise DryRun
     except DryRun:
-        from . import search
-
-        search.reset_segmenter()  # it was built from data that was rolled back
+        search.reset_segmenter()  # it may have been built from data that was rolled back
     return before, after
 
 
 # --- search index ----------------------------------------------------------------------------
 
-def index_measures(pks=None, *, batch_size=1000, workers=1):
-    """Recompute the searchable text of measures (all, or those in ``pks``); the database derives
-    its full-text index from it. A partial index with a changed dictionary widens to all.
-    ``workers`` > 1 segments in that many forked processes while this one writes (commands
-    only: a web worker indexes in-process). Returns how many measures were processed."""
-    from catalogue.models import SearchIndexState
-
-    from . import search
-    from .models import Measure
-
-    segmenter = search.get_segmenter()
-    state = search.index_state()
-    if pks is not None and (state is None or state.dictionary_version != segmenter.version):
-        pks = None
-    queryset = Measure.objects.all() if pks is None else Measure.objects.filter(pk__among=list(pks))
+def _write_index(queryset, segmenter, vocabulary, *, batch_size, workers):
+    """Recompute the index columns of ``queryset``'s measures and write those that change (one
+    prepared UPDATE per row, sent in batches). Returns how many measures were read."""
     table = connection.ops.quote_name(Measure._meta.db_table)
     assignments = ", ".join(f"{column} = %s" for column in search.INDEXED_COLUMNS)
-    # One prepared UPDATE per row, sent in batches: far cheaper than bulk_update's CASE per column.
     sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
     count = 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         batches = search.index_rows(queryset, batch_size)
-        for processed, changed in _changed_index_values(batches, segmenter, search.Vocabulary(), workers):
+        for processed, changed in changed_index_values(batches, segmenter, vocabulary, workers):
             count += processed
             if changed:
                 cursor.executemany(sql, changed)
-        SearchIndexState.objects.update_or_create(
-            name=search.INDEX_NAME,
-            defaults={"dictionary_version": segmenter.version, "rows": Measure.objects.count()},
-        )
     return count
 
 
-def create_measures(batches, *, workers=1, progress=None):
-    """Insert new measures with their searchable text computed before the INSERT, so that a bulk
-    load writes each row once (the database derives its full-text index as the row arrives)
-    instead of inserting it and then rewriting it with its index: the rewrite is most of what
-    ``index_measures`` costs on PostgreSQL. ``batches`` yields lists of ``(Measure, department
-    pks)``, unsaved, their categories, regions and departments already in the database; with
-    ``workers`` > 1 the next batches are segmented in forked processes while this one writes.
-    Returns the new measures' pks, in the order given."""
-    from catalogue import bulk
-    from catalogue.models import SearchIndexState
-
-    from . import search
-    from .models import Measure
-
-    through = Measure.departments.through
-    # The new rows may bring new names (a category, a department) into the dictionary.
-    search.reset_segmenter()
+def index_measures(pks=None, *, batch_size=1000, workers=1):
+    """Recompute the searchable text of measures (all, or those in ``pks``) with the dictionary
+    the index was built with, so the index stays of one piece; the database derives its
+    full-text index from it. ``workers`` > 1 segments in that many forked processes while this
+    one writes (commands only). Returns how many measures were processed."""
     segmenter = search.get_segmenter()
-    pending = collections.deque()
-
-    def index_rows():
-        for batch in batches:
-            pending.append(batch)
-            yield [search.IndexRow(None, m.title, m.text, m.category_id, m.region_id, m.scope, m.scope_as_written,
-                                   m.scope_programme_id, department_ids=tuple(ids)) for m, ids in batch]
-
-    created = []
+    queryset = Measure.objects.all() if pks is None else Measure.objects.filter(pk__in=list(pks))
     with transaction.atomic():
-        vocabulary = search.Vocabulary()
-        # New rows have no index yet (``indexed`` empty), so every row comes back with its values.
-        for _, values in _changed_index_values(index_rows(), segmenter, vocabulary, workers):
-            batch = pending.popleft()
-            for (measure, _), (*columns, _) in zip(batch, values, strict=True):
-                for name, value in zip(search.INDEXED_COLUMNS, columns):
-                    setattr(measure, name, value)
-            bulk.insert(measure for measure, _ in batch)
-            through.objects.bulk_create([through(measure_id=measure.pk, department_id=pk)
-                                         for measure, pks in batch for pk in pks])
-            created += [measure.pk for measure, _ in batch]
-            if progress:
-                progress(len(created))
-        state = search.index_state()
-        if state is None or state.dictionary_version != segmenter.version:
-            index_measures(workers=workers)  # the older rows were indexed with another dictionary
-        else:
-            SearchIndexState.objects.filter(pk=state.pk).update(rows=Measure.objects.count(), built_at=timezone.now())
-    return created
+        count = _write_index(queryset, segmenter, search.Vocabulary(), batch_size=batch_size, workers=workers)
+        SearchIndexState.objects.update_or_create(name=search.INDEX_NAME, defaults={
+            "dictionary_version": segmenter.version, "words": segmenter.words, "rows": Measure.objects.count(),
+        })
+    return count
+
+
+def rebuild_search_index(*, dry_run=False, workers=1, force=True):
+    """The dictionary from the names in the data now, every measure reindexed with it, and the
+    index's state (dictionary, names) recorded: all in one transaction, so searches use the old
+    index and its dictionary until the new one is complete, and a failure leaves it as it was.
+    Unless ``force``, nothing is done when the names are those the index was built from.
+    Returns how many measures were processed."""
+    words = search.dictionary_words()
+    vocabulary = search.Vocabulary()
+    digest = vocabulary.digest(words)
+    segmenter = Segmenter(words)
+    state = search.index_state()
+    if not force and state and state.vocabulary == digest and state.dictionary_version == segmenter.version:
+        return 0
+    try:
+        with transaction.atomic():
+            count = _write_index(Measure.objects.all(), segmenter, vocabulary, batch_size=1000, workers=workers)
+            SearchIndexState.objects.update_or_create(name=search.INDEX_NAME, defaults={
+                "dictionary_version": segmenter.version, "words": segmenter.words, "vocabulary": digest,
+                "rows": Measure.objects.count(),
+            })
+            if dry_run:
+                raise DryRun
+    except DryRun:
+        pass
+    search.reset_segmenter()
+    return count
 
 
 def _changed_rows(rows, segmenter, vocabulary):
     """(rows processed, [(*index values, pk) of the rows whose index changes]): a vocabulary
     edit rewrites only the measures it changes."""
-    from .search import index_values
-
     changed = []
     for row in rows:
-        values = index_values(row, vocabulary, segmenter)
+        values = search.index_values(row, vocabulary, segmenter)
         if values != row.indexed:
             changed.append((*values, row.pk))
     return len(rows), changed
@@ -417,9 +378,9 @@ def _changed_rows_in_worker(rows):
     return _changed_rows(rows, *_worker_state)
 
 
-def _changed_index_values(batches, segmenter, vocabulary, workers):
-    """``_changed_rows`` of each batch, in order; with workers, computed ahead in forked processes
-    while the caller writes."""
+def changed_index_values(batches, segmenter, vocabulary, workers=1):
+    """``(rows processed, changed rows)`` for each batch of ``search.IndexRow``, in order; with
+    ``workers`` > 1 computed ahead in forked processes while the caller writes."""
     global _worker_state
     if workers <= 1:
         for batch in batches:
@@ -437,23 +398,3 @@ def _changed_index_values(batches, segmenter, vocabulary, workers):
                 yield pending.popleft().get()
     finally:
         _worker_state = None
-
-
-def rebuild_search_index(*, dry_run=False, workers=1):
-    """Dictionary from the current data, schema checked, every measure reindexed: all in one
-    transaction, so a failure part-way leaves the index as it was."""
-    from catalogue.search import backend_for
-
-    from . import search
-    from .models import Measure
-
-    search.reset_segmenter()
-    try:
-        with transaction.atomic():
-            backend_for(Measure).ensure_schema()
-            count = index_measures(workers=workers)
-            if dry_run:
-                raise DryRun
-    except DryRun:
-        search.reset_segmenter()
-    return count

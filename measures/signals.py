@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from pilots.models import Place, Programme, Region
 
-from . import search, services
+from . import search, services, tasks
 from .models import Category, Department, Document, Measure, source_order_of
 
 
@@ -33,7 +33,7 @@ def note_catalogue_change(sender, **kwargs):
 
 @receiver(post_save, sender=Measure)
 def index_saved_measure(sender, instance, raw=False, **kwargs):
-    if not raw:
+    if not raw:  # one row: at once, so the curator finds it as saved
         services.index_measures([instance.pk])
 
 
@@ -41,8 +41,9 @@ def index_saved_measure(sender, instance, raw=False, **kwargs):
 def index_after_department_change(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    if reverse:  # edited from the department's side
-        services.index_measures(pk_set if pk_set is not None else instance.measures.values_list("pk", flat=True))
+    if reverse:  # edited from the department's side: possibly many measures, in the worker
+        pks = pk_set if pk_set is not None else instance.measures.values_list("pk", flat=True)
+        tasks.index_measures.enqueue(sorted(pks))
     else:
         services.index_measures([instance.pk])
 
@@ -53,23 +54,9 @@ def index_after_department_change(sender, instance, action, reverse, pk_set, **k
 @receiver([post_save, post_delete], sender=Programme)
 @receiver([post_save, post_delete], sender=Place)
 def rebuild_after_vocabulary_change(sender, raw=False, **kwargs):
-    # Names are part of the dictionary: a new name can change how any text segments.
-    if sender is Place:
-        from pilots.selectors import reset_place_index
-
-        reset_place_index()
+    # Names are part of the dictionary: a new name can change how any text segments. The
+    # rebuild runs in the worker, queued in this transaction; searches use the current index
+    # and its dictionary until the new one is complete. Labels shown in cached facets change now.
     if not raw:
-        services.rebuild_search_index()
-
-
-def prepare_search_index(sender, using="default", **kwargs):
-    """After migrate: the index's tables, triggers and any rows it has not seen yet."""
-    from catalogue.search import backend_for
-
-    backend_for(Measure, using).ensure_schema()
-    if not Measure.objects.using(using).exists():
-        return
-    state = search.index_state()
-    stale = state is None or Measure.objects.using(using).filter(search_tokens="").exists()
-    if stale or state.dictionary_version != search.get_segmenter().version:
-        services.rebuild_search_index()
+        search.touch_index_state()
+        tasks.rebuild_search_index.enqueue()

@@ -4,6 +4,7 @@ from . import views
 
 app_name = "measures"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("measures/", views.measure_list, name="list"),
     path("measures/<int:pk>/", views.measure_detail, name="detail"),
     path("measures/export.<str:fmt>", views.measure_export, name="export"),

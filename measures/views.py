@@ -1,62 +1,31 @@
 from django.conf import settings
-from django.db.models import F
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Count, Prefetch
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from dataclasses import dataclass
-
-from catalogue.pagination import COUNT_CAP, capped_count, paginate, recapped
+from catalogue.pagination import capped_count, paginate, recapped
 from catalogue.search import QueryError
+from catalogue.shortcuts import NotFound, get_object_or_404
+from pilots.models import Programme
 
-from . import search, selectors
-from .filters import SORTS, MeasureFilterSet
+from . import exports, facets, search
+from .filters import SORTS
 from .models import Category, Department, Document, Measure, Scope
-from .selectors import catalogue_facet_counts, gaps_between, source_gaps
+from .selectors import filtered_measures, gaps_between, sort_of, source_gaps
 
 
-def sort_of(filterset, parsed):
-    asked = filterset.form.cleaned_data.get("sort")
-    if asked:
-        return asked
-    return "relevance" if parsed is not None and parsed.terms else "source"
-
-
-# Above this many matches a search is not ranked: ordering every match by relevance costs more
-# than the page, and when thousands of measures contain a word, they all contain it. The list
-# says so and comes in source order (read off the index, a page at a time).
-RANK_LIMIT = COUNT_CAP  # and the count is exact up to here
-
-
-@dataclass
-class Results:
-    filterset: MeasureFilterSet
-    queryset: object = None  # None when the parameters are invalid
-    parsed: object = None
-    count: int = None        # capped; see catalogue.pagination
-    ranked: bool = False
-    too_many_to_rank: bool = False
-
-
-def filtered_measures(params, count=capped_count):
-    """The list page's, the API's and the exports' shared reading of the query string: filters,
-    search, a capped count of the matches (by ``count``), and the order (relevance for a search,
-    unless another order is asked for or the matches are too many to rank; source order
-    otherwise)."""
-    filterset = MeasureFilterSet(params, queryset=Measure.objects.with_related().in_source_order())
-    if not filterset.is_valid():
-        return Results(filterset)
-    parsed = filterset.search_query
-    matches = filterset.qs
-    results = Results(filterset, matches, parsed, count(matches))
-    sort = sort_of(filterset, parsed)
-    if sort == "relevance" and parsed is not None and parsed.terms:
-        if results.count <= RANK_LIMIT:
-            results.queryset, results.ranked = search.ranked(matches, parsed), True
-        else:
-            results.too_many_to_rank = True
-    elif sort == "newest":
-        results.queryset = matches.order_by(F("document__date").desc(nulls_last=True), "source_order")
-    return results
+def home(request):
+    documents = Document.objects.annotate(n=Count("measures")).prefetch_related(
+        Prefetch("categories", queryset=Category.objects.annotate(n=Count("measures")))
+    )
+    programmes = Programme.objects.prefetch_related("regions")
+    departments = Department.objects.annotate(n=Count("measures")).filter(n__gt=0)
+    return render(request, "measures/home.html", {
+        "documents": documents,
+        "programmes": programmes,
+        "departments": departments,
+        "measure_count": Measure.objects.count(),
+    })
 
 
 def filter_chips(request, filterset):
@@ -88,15 +57,15 @@ def filter_chips(request, filterset):
 
 
 def measure_list(request):
-    facets = []
+    shown_facets = []
 
     def count_with_facets(matches):
         # Counting the facets counts the matches too (up to their own limit): counted once.
-        nonlocal facets
+        nonlocal shown_facets
         if matches.query.is_empty():  # a search with nothing to search for: no facets either
             return 0
-        facets, total = catalogue_facet_counts(request.GET, matches)
-        count = None if total is None else recapped(total, selectors.FACET_COUNT_LIMIT)
+        shown_facets, total = facets.catalogue_facet_counts(request.GET, matches)
+        count = None if total is None else recapped(total, facets.FACET_COUNT_LIMIT)
         return capped_count(matches) if count is None else count
 
     results = filtered_measures(request.GET, count=count_with_facets)
@@ -128,14 +97,14 @@ def measure_list(request):
         "sort_options": list(SORTS.items()),
         "chips": filter_chips(request, filterset),
         "empty_search": empty_search,
-        "facets": [] if empty_search else facets,
-        "facet_count_limit": selectors.FACET_COUNT_LIMIT,  # read per request: a setting tests change
+        "facets": [] if empty_search else shown_facets,
+        "facet_count_limit": facets.FACET_COUNT_LIMIT,  # read per request: a setting tests change
         "category_gaps": [g for g in gaps if g.category == category],
     })
 
 
 def measure_detail(request, pk):
-    measure = get_object_or_404(Measure.objects.with_related(), pk=pk)
+    measure = get_object_or_404(Measure.objects.with_related(), _("没有这项举措。"), pk=pk)
     try:
         parsed = search.parse_query(request.GET.get("q", ""))
     except QueryError:
@@ -156,7 +125,7 @@ def measure_detail(request, pk):
 
 
 def document_detail(request, slug):
-    document = get_object_or_404(Document, slug=slug)
+    document = get_object_or_404(Document.objects.select_related("programme"), _("没有这份文件。"), slug=slug)
     measures = list(document.measures.with_related().in_source_order())
     sections = []
     if document.categories.exists():
@@ -180,7 +149,7 @@ def document_detail(request, slug):
 
 
 def category_detail(request, slug):
-    category = get_object_or_404(Category.objects.select_related("document"), slug=slug)
+    category = get_object_or_404(Category.objects.select_related("document"), _("没有这个类别。"), slug=slug)
     return render(request, "measures/category_detail.html", {
         "category": category,
         "measures": category.measures.with_related().in_source_order(),
@@ -195,7 +164,7 @@ def department_list(request):
 
 
 def department_detail(request, slug):
-    department = get_object_or_404(Department.objects.select_related("successor"), slug=slug)
+    department = get_object_or_404(Department.objects.select_related("successor"), _("没有这个指导部门。"), slug=slug)
     return render(request, "measures/department_detail.html", {
         "department": department,
         "measures": department.measures.with_related().in_source_order(),
@@ -204,13 +173,9 @@ def department_detail(request, slug):
 
 
 def measure_export(request, fmt):
-    from django.http import Http404
-
-    from .exports import FORMATS
-
-    if fmt not in FORMATS:
-        raise Http404(_("没有这种导出格式。"))
+    if fmt not in exports.FORMATS:
+        raise NotFound(_("没有这种导出格式。"))
     results = filtered_measures(request.GET)
     if results.queryset is None:
         return render(request, "error.html", {"status": 400, "message": results.filterset.error_message()}, status=400)
-    return FORMATS[fmt](request, results.queryset)
+    return exports.FORMATS[fmt](request, results.queryset)

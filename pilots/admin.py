@@ -18,7 +18,7 @@ class RegionInline(admin.TabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "document"]
+    list_display = ["name", "position"]
     inlines = [RegionInline]
 
 

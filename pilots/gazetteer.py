@@ -5,6 +5,8 @@ the database), so both read a name the same way.
 """
 import re
 
+from pypinyin import lazy_pinyin
+
 from catalogue.search import normalize
 
 LEVELS = ("province", "prefecture", "county")
@@ -30,8 +32,6 @@ def short_name(name):
 
 def pinyin(name):
     """Toneless pinyin of a name, lowercase, no spaces (宁波 → ningbo)."""
-    from pypinyin import lazy_pinyin
-
     return "".join(lazy_pinyin(name)).lower()
 
 

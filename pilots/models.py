@@ -7,19 +7,16 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import SlugManager, reversed_once
+from catalogue.models import SlugManager
 
 
 class Programme(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
-    basis = models.TextField(help_text="Where the catalogue's knowledge of this programme comes from.")
-    document = models.ForeignKey(
-        "measures.Document", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="programmes",
-        help_text="The catalogued document that establishes it, if the catalogue holds it.",
-    )
+    description_en = models.TextField(blank=True)
+    basis = models.TextField(help_text="The public source of the catalogue's knowledge of it, in Chinese.")
+    basis_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
     position = models.PositiveIntegerField(default=0)
 
     objects = SlugManager()
@@ -35,7 +32,7 @@ class Programme(models.Model):
         return (self.slug,)
 
     def get_absolute_url(self):
-        return reverse("pilots:programme", args=[self.slug])
+        return reverse("lookup:programme", args=[self.slug])
 
 
 class Region(models.Model):
@@ -47,7 +44,8 @@ class Region(models.Model):
     composition = models.TextField(
         blank=True, help_text="What the region is made of, in words, from the reference facts."
     )
-    basis = models.TextField(blank=True, help_text="Source of the composition.")
+    basis = models.TextField(blank=True, help_text="The public source of the composition, in Chinese.")
+    basis_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
     to_confirm = models.BooleanField(
         default=False, help_text="The reference marks the composition as still to be confirmed."
     )
@@ -67,9 +65,8 @@ class Region(models.Model):
 
     natural_key.dependencies = ["pilots.programme"]
 
-    @reversed_once("slug")
     def get_absolute_url(self):
-        return reverse("pilots:region", args=[self.slug])
+        return reverse("lookup:region", args=[self.slug])
 
 
 class CodeManager(models.Manager):
@@ -82,12 +79,14 @@ class GazetteerSource(models.Model):
 
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200, blank=True)
     package = models.CharField(max_length=100)
     version = models.CharField(max_length=30)
     path = models.CharField(max_length=200)
     license = models.CharField(max_length=50)
     rows = models.PositiveIntegerField()
     note = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
 
     objects = SlugManager()
 
@@ -139,7 +138,7 @@ class Place(models.Model):
     natural_key.dependencies = ["pilots.gazetteersource"]
 
     def get_absolute_url(self):
-        return reverse("pilots:place", args=[self.code])
+        return reverse("lookup:place", args=[self.code])
 
     @property
     def ancestors(self):
@@ -183,7 +182,8 @@ class Membership(models.Model):
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships")
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="memberships")
     kind = models.CharField(max_length=10, choices=MembershipKind.choices, default=MembershipKind.MEMBER)
-    basis = models.TextField()
+    basis = models.TextField(help_text="The public source of the membership, in Chinese.")
+    basis_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
     to_confirm = models.BooleanField(default=False)
 
     objects = MembershipManager()

@@ -1,4 +1,12 @@
+import json
+
+from api.views import api
 from measures.models import Measure
+
+
+def openapi():
+    """The OpenAPI description as /api/schema/ serves it (as JSON: status codes as strings)."""
+    return json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/")))
 
 
 def measure_key(measure):

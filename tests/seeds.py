@@ -3,7 +3,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "fixtures" / "sources"
-SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 LIST_FILE = "000_58b910e9af42e5cf.txt"
 APPROVAL_FILE = "004_d4bba65b7ace5609.txt"
 

@@ -93,7 +93,7 @@ def test_a_failed_import_leaves_the_database_as_it_was(monkeypatch):
     def fail_midway(*args, **kwargs):
         raise RuntimeError("injected failure after loading")
 
-    monkeypatch.setattr(services, "index_measures", fail_midway)
+    monkeypatch.setattr(services, "rebuild_search_index", fail_midway)
     with pytest.raises(RuntimeError, match="injected"):
         services.load_catalogue()
     assert _snapshot() == before

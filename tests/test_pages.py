@@ -183,9 +183,9 @@ def test_an_edit_of_a_measures_departments_moves_it_between_their_searches(clien
 @pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "&department=ndrc", "&scope=nationwide"])
 def test_the_list_counts_its_matches_whatever_limit_its_facets_count_to(client, monkeypatch, query, limit):
     # The page takes its count from its facets where they counted the same matches.
-    from measures import selectors
+    from measures import facets
 
-    monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", limit)
+    monkeypatch.setattr(facets, "FACET_COUNT_LIMIT", limit)
     expected = client.get(f"/api/measures/?q={query}").json()["count"]
     assert result_count(get(client, f"/measures/?q={query}")) == expected > 0
 
@@ -232,12 +232,12 @@ def test_facet_counts_follow_every_edit_at_once(client):
 
 
 def test_a_search_too_broad_to_count_still_offers_every_filter(client, monkeypatch):
-    from measures import selectors
+    from measures import facets
 
     broad_url, narrow_url = "/measures/?q=知识产权", "/measures/?q=知识产权&document=guohan-2025-86"
     narrow = result_count(get(client, narrow_url))
     assert result_count(get(client, broad_url)) > narrow
-    monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", narrow)  # the broad search is over it, the narrow one not
+    monkeypatch.setattr(facets, "FACET_COUNT_LIMIT", narrow)  # the broad search is over it, the narrow one not
     broad = get(client, broad_url)
     assert f"匹配超过 {narrow} 项，各选项不计数" in broad
     assert 'value="nationwide"' in broad and 'value="cnipa"' in broad and '<span class="count">' not in broad
@@ -246,7 +246,7 @@ def test_a_search_too_broad_to_count_still_offers_every_filter(client, monkeypat
     assert int(scope[1]) == narrow  # the approval's measures are all tasks of a region
     assert "各选项不计数" in narrowed  # the document facet counts the whole search: still too broad
     # without a search every facet counts, however many measures there are
-    monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", 1)
+    monkeypatch.setattr(facets, "FACET_COUNT_LIMIT", 1)
     assert "各选项不计数" not in get(client, "/measures/")
 
 
@@ -302,12 +302,12 @@ def test_admin_is_for_staff_only(client, django_user_model):
 def test_a_long_facet_lists_the_largest_and_the_chosen_and_says_how_many_it_left_out(client, monkeypatch):
     from django.db.models import Count
 
-    from measures import selectors
+    from measures import facets
 
     def listed(html):
         return re.findall(r'name="category" value="([^"]+)"', html)
 
-    monkeypatch.setattr(selectors, "FACET_LIMIT", 2)
+    monkeypatch.setattr(facets, "FACET_LIMIT", 2)
     every = list(Category.objects.values_list("slug", flat=True))  # Category's own order: the source's
     with_measures = list(Category.objects.annotate(n=Count("measures")).filter(n__gt=0))
     largest = sorted(with_measures, key=lambda c: (-c.n, every.index(c.slug)))  # ties: the first in the source
@@ -320,19 +320,6 @@ def test_a_long_facet_lists_the_largest_and_the_chosen_and_says_how_many_it_left
     page = get(client, f"/measures/?category={smallest.slug}")
     assert listed(page) == [s for s in in_order if s in {largest[0].slug, smallest.slug}]  # the chosen one stays
     # uncounted (a search over the count limit): the first values in source order, and the chosen one
-    monkeypatch.setattr(selectors, "FACET_COUNT_LIMIT", 1)
+    monkeypatch.setattr(facets, "FACET_COUNT_LIMIT", 1)
     assert listed(get(client, "/measures/?q=知识产权")) == every[:2]
     assert listed(get(client, f"/measures/?q=知识产权&category={every[-1]}")) == [every[0], every[-1]]
-
-
-def test_links_kept_on_an_instance_follow_its_slug():
-    """Document, category, department and region links are reversed once per instance
-    (catalogue.models.reversed_once), and again when the slug they are made of changes."""
-    from django.urls import reverse
-
-    for model, view in [(Document, "measures:document"), (Category, "measures:category"),
-                        (Department, "measures:department"), (Region, "pilots:region")]:
-        instance = model.objects.first()
-        assert instance.get_absolute_url() == reverse(view, args=[instance.slug])
-        instance.slug = "renamed-for-the-test"
-        assert instance.get_absolute_url() == reverse(view, args=["renamed-for-the-test"])

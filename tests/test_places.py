@@ -3,12 +3,11 @@ import csv
 
 import pytest
 
-from catalogue.api_schema import SCHEMA
 from measures.models import Measure
 from pilots.models import GazetteerSource, Membership, Place, Region
 from pilots.services import adcodes_path
 
-from .helpers import measure_key
+from .helpers import api_every_page, measure_key, openapi
 
 pytestmark = pytest.mark.django_db
 
@@ -180,11 +179,12 @@ def test_measures_naming_the_place_are_listed(client):
 
 @pytest.mark.parametrize("chunk", [500, 1])
 def test_mentions_are_the_first_measures_naming_the_place_however_the_catalogue_is_read(monkeypatch, chunk):
-    """Read window by window and chunk by chunk (pilots.selectors.MENTION_WINDOWS), wherever the
+    """Read window by window and chunk by chunk (lookup.selectors.MENTION_WINDOWS), wherever the
     windows end, the mention group is still the first measures in source order whose own words
     name the place."""
     from catalogue.search import normalize
-    from pilots import gazetteer, selectors
+    from lookup import selectors
+    from pilots import gazetteer
 
     monkeypatch.setattr(selectors, "MENTION_CHUNK", chunk)
     measures = list(Measure.objects.in_source_order().values_list("pk", "title", "text"))
@@ -201,19 +201,30 @@ def test_mentions_are_the_first_measures_naming_the_place_however_the_catalogue_
                 assert selectors.measures_naming(place, limit) == naming[:limit], (name, limit, end)
 
 
-def test_answers_list_each_measure_as_the_measures_api_does(rf):
-    """The city answer reads its measures as value rows (measures.api.measures_json): each one is
-    what measure_json makes of the model instance — real measures of every scope, and synthetic
-    ones with departments in every order."""
-    from measures import synthetic
-    from measures.api import measure_json, measures_json
+def test_answers_list_each_measure_as_the_measures_api_does(client):
+    """Both endpoints build a measure from value rows (api.payloads): each one says what the model
+    instance says — real measures of every scope, and synthetic ones with departments in every
+    order — and a city's answer lists each measure as /api/measures/ does."""
+    from bench import synthetic
 
     synthetic.generate(measures=80, seed=5)
-    request = rf.get("/api/applies/", {"place": "宁波"})
+    listed = {m["id"]: m for m in api_every_page(client, sort="source")}
     measures = list(Measure.objects.with_related())
     assert {m.scope for m in measures} == {"nationwide", "programme", "region"}
-    assert measures_json(request, [m.pk for m in measures]) == {m.pk: measure_json(request, m) for m in measures}
-    assert measures_json(request, []) == {}
+    assert set(listed) == {m.pk for m in measures}
+    for m in measures:
+        item = listed[m.pk]
+        assert item["url"] == f"http://testserver{m.get_absolute_url()}"
+        assert (item["title"], item["number"], item["text"], item["scope"]) == (m.title, m.number, m.text, m.scope)
+        assert item["document"] == {"slug": m.document.slug, "title": m.document.title}
+        assert item["category"] == (m.category.name if m.category_id else None)
+        assert item["departments"] == [d.name for d in m.ordered_departments]
+        assert item["scope_label"] == m.scope_label
+        assert item["regions"] == [r.name for r in m.scope_regions]
+    for place in ["宁波", "東莞", "北京市通州区"]:
+        for item in applies(client, place)["measures"]:
+            shared = {key: value for key, value in item.items() if not key.startswith("reason")}
+            assert shared == listed[item["id"]], (place, item["id"])
 
 
 def test_every_reason_matches_the_data(client):
@@ -284,10 +295,11 @@ def test_hostile_place_names_get_a_clear_answer(client, place):
 def test_responses_follow_the_openapi_description(client):
     from jsonschema import Draft202012Validator
 
-    responses = SCHEMA["paths"]["/api/applies/"]["get"]["responses"]
+    schema_of = openapi()
+    responses = schema_of["paths"]["/api/applies/"]["get"]["responses"]
     for place, status in [("宁波", 200), ("通州", 300), ("火星市", 404), ("", 400)]:
         schema = responses[str(status)]["content"]["application/json"]["schema"]
-        Draft202012Validator({**schema, "components": SCHEMA["components"]}).validate(applies(client, place, status))
+        Draft202012Validator({**schema, "components": schema_of["components"]}).validate(applies(client, place, status))
 
 
 # --- pages -------------------------------------------------------------------------------------

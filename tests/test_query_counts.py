@@ -36,8 +36,9 @@ def queries_for(client, url, **params):
     ("/measures/11/", {}, 8),
     ("/documents/guohan-2025-86/", {}, 7),
     # each group's keys, then every group's measures loaded together: as model instances for the
-    # page (pilots.selectors.load_measures), as value rows for the API (measures.api.measures_json)
-    ("/places/330200/", {}, 15),
+    # page (lookup.selectors.load_measures), as value rows for the API (api.payloads); and the
+    # version of the place names, so that every process sees an edit (pilots.places.place_index)
+    ("/places/330200/", {}, 16),
     ("/api/applies/", {"place": "東莞"}, 17),
 ])
 def test_query_counts_are_pinned(client, url, params, most):
@@ -66,22 +67,3 @@ def test_city_page_queries_do_not_grow_with_its_measures(client):
     # themselves are read with the nationwide ones, in a fixed number of queries
     assert dongguan - kunming <= 2 * 2
     assert Measure.objects.count() > 40
-
-
-@pytest.mark.parametrize("values", [
-    "all", "some with duplicates and None", "none", "only None",
-])
-def test_a_long_key_list_selects_what_in_selects_with_one_parameter_on_postgresql(values, on_postgres):
-    # A city's answer reads hundreds of measures by key (`__among`, catalogue/lookups.py).
-    keys = list(Measure.objects.values_list("pk", flat=True))
-    asked = {"all": keys, "some with duplicates and None": keys[::3] + keys[:5] + [None],
-             "none": [], "only None": [None]}[values]
-    links = Measure.departments.through.objects
-    with CaptureQueriesContext(connection) as captured:
-        found = sorted(Measure.objects.filter(pk__among=asked).values_list("pk", flat=True))
-        found_links = sorted(links.filter(measure_id__among=asked).values_list("measure_id", "department_id"))
-    assert found == sorted(Measure.objects.filter(pk__in=asked).values_list("pk", flat=True))
-    assert found_links == sorted(links.filter(measure_id__in=asked).values_list("measure_id", "department_id"))
-    assert len(found) == len({k for k in asked if k is not None})
-    if on_postgres and found:
-        assert all("= ANY(" in q["sql"] and "IN (" not in q["sql"] for q in captured.captured_queries)

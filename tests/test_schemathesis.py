@@ -9,13 +9,13 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
-from catalogue.api_schema import build_schema
+from .helpers import openapi
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "80"))
 
 
 def operations():
-    for result in schemathesis.openapi.from_dict(build_schema()).get_all_operations():
+    for result in schemathesis.openapi.from_dict(openapi()).get_all_operations():
         yield result.ok()
 
 

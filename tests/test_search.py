@@ -7,13 +7,12 @@ from django.db.models import Count
 from hypothesis import HealthCheck, given, settings, strategies as st
 from opencc import OpenCC
 
-from catalogue.api_schema import SCHEMA
 from catalogue.models import SearchIndexState
 from catalogue.search import backend_for, normalize, tag as index_tag
 from measures import search
 from measures.models import Department, Measure
 
-from .helpers import api_keys, measure_by_key
+from .helpers import api_keys, measure_by_key, openapi
 
 pytestmark = pytest.mark.django_db
 
@@ -149,14 +148,14 @@ def test_stored_and_typed_markup_is_shown_as_text(client):
 def _validate(instance, schema):
     from jsonschema import Draft202012Validator
 
-    Draft202012Validator({**schema, "components": SCHEMA["components"]}).validate(instance)
+    Draft202012Validator({**schema, "components": openapi()["components"]}).validate(instance)
 
 
 def test_api_results_have_the_promised_shape(client, settings):
     settings.API_PAGE_SIZE = 5
     response = client.get("/api/measures/", {"q": "知识产权", "page": 2})
     data = response.json()
-    schema = SCHEMA["paths"]["/api/measures/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    schema = openapi()["paths"]["/api/measures/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     _validate(data, schema)
     assert data["previous"].endswith("page=1") and "q=" in data["previous"] and "page=3" in data["next"]
     first = data["results"][0]
@@ -329,7 +328,8 @@ def test_every_single_character_finds_exactly_the_texts_containing_it():
 @pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "質押"])
 def test_reading_a_searchs_matches_is_exact_and_leaves_the_connection_as_it_was(query, bitmap_cost, on_postgres,
                                                                                   planner_settings):
-    from catalogue.pagination import capped_count, capped_group_counts
+    from catalogue.pagination import capped_count
+    from measures.facets import capped_group_counts
 
     matches = search.matching(Measure.objects.all(), search.parse_query(query))
     total = matches.count()
@@ -369,37 +369,21 @@ def planner_settings(on_postgres):
 
 @pytest.mark.parametrize("query", ["知识产权", "甬", "科技部 成果", "智慧財產權"])
 def test_facet_counts_capped_at_a_limit_are_exact_below_it_and_none_above(query):
-    from measures import selectors
+    from measures import facets
 
     parsed = search.parse_query(query)
     matches = search.matching(Measure.objects.all(), parsed)
     total = matches.count()
-    exact = selectors._grouped_counts(matches)
+    exact = facets.grouped_counts(matches)
     assert exact["total"] == total == sum(exact["document"].values())
     links = Measure.departments.through.objects.filter(measure__in=matches)
     per_department = dict(links.values_list("department_id").annotate(n=Count("*")))
-    # With or without a subset of the matches to learn cheaply that they are too many
-    for subset in (None, lambda: search.matching(Measure.objects.all(), parsed.narrowed())):
-        for cap in (total, total + 1, 10_000):
-            capped = selectors._grouped_counts(matches, cap, subset)
-            assert capped.pop("department") == per_department
-            assert capped == exact
-        for cap in (total - 1, total // 2):
-            assert selectors._grouped_counts(matches, cap, subset) is None
-
-
-@pytest.mark.parametrize("query", ["知识产权", "智慧財產權", "知識產權 -质押", "科技部 成果", "技术经理人", "甬", "杭甬"])
-def test_a_narrowed_query_matches_some_of_what_the_query_matches(query):
-    # What the facets count to learn cheaply that a search has too many matches to count
-    parsed = search.parse_query(query)
-    matches = set(search.matching(Measure.objects.all(), parsed).values_list("pk", flat=True))
-    narrowed = set(search.matching(Measure.objects.all(), parsed.narrowed()).values_list("pk", flat=True))
-    assert narrowed <= matches
-    # Each term narrowed to its first reading, the word as typed: found wherever the seeds use it
-    # (the Taiwan form 智慧財產權 they do not).
-    typed = [term.forms[0] for term in parsed.terms]
-    assert bool(narrowed) == any(all(form in plain for form in typed) for plain in
-                                 Measure.objects.filter(pk__in=matches).values_list("search_plain", flat=True))
+    for cap in (total, total + 1, 10_000):
+        capped = facets.grouped_counts(matches, cap)
+        assert capped.pop("department") == per_department
+        assert capped == exact
+    for cap in (total - 1, total // 2):
+        assert facets.grouped_counts(matches, cap) is None
 
 
 @pytest.mark.parametrize("typed", ["標department{pk}", "标department{pk}", "標 department{pk}", "department{pk}"])

@@ -1,10 +1,11 @@
 """The synthetic catalogue the benchmark measures, and the bulk path it is loaded through
-(``services.create_measures``: searchable text computed before the INSERT)."""
+(``bench.loader.create_measures``: searchable text computed before the INSERT)."""
 import pytest
 from django.db import connection
 
 from catalogue.models import SearchIndexState
-from measures import search, services, synthetic
+from bench import loader, synthetic
+from measures import search, services
 from measures.models import Category, Department, Document, Measure, Scope, source_order_of
 
 from .helpers import api_keys
@@ -62,7 +63,7 @@ def test_new_measures_bringing_a_new_name_reindex_the_catalogue_with_it(client):
     measure = Measure(document=document, position=position, number=None, category=category, scope=Scope.NATIONWIDE,
                       scope_as_written="全国", title="一项新举措", text="推进试点。",
                       source_order=source_order_of(document.position, position))
-    [pk] = services.create_measures([[(measure, [department.pk])]])
+    [pk] = loader.create_measures([[(measure, [department.pk])]])
     state = SearchIndexState.objects.get(name=search.INDEX_NAME)
     assert state.dictionary_version == search.get_segmenter().version and state.rows == Measure.objects.count()
     assert Measure.objects.get(pk=pk).departments.get() == department
@@ -90,7 +91,7 @@ def test_a_failure_while_drawing_reaches_the_caller_and_writes_nothing():
 
 
 def test_bulk_insert_stores_what_bulk_create_stores_and_keeps_the_key_sequence():
-    from catalogue import bulk
+    from bench import bulk
 
     document = Document.objects.order_by("position").first()
     start = document.measures.order_by("-position").first().position
@@ -120,7 +121,7 @@ def test_maintenance_commands_outlast_the_request_statement_timeout(on_postgres,
     from django.db import transaction
     from django.db.utils import OperationalError
 
-    from catalogue import bulk
+    from catalogue.db import without_statement_timeout
 
     def slow_statement():
         with connection.cursor() as cursor:
@@ -138,7 +139,7 @@ def test_maintenance_commands_outlast_the_request_statement_timeout(on_postgres,
 
     monkeypatch.setattr(services, "rebuild_search_index", slow_rebuild)
     call_command("reindex", "--workers", "1")  # would be cancelled by the timeout above
-    with bulk.without_statement_timeout(), pytest.raises(RuntimeError):
+    with without_statement_timeout(), pytest.raises(RuntimeError):
         slow_statement()
         raise RuntimeError("the block fails")
     with connection.cursor() as cursor:

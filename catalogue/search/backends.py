@@ -1,8 +1,9 @@
 """One interface, one implementation per database vendor.
 
 Both index the same thing: the space-joined tokens in a model's ``search_tokens`` column, kept in
-step by the database itself (triggers), so every write path — ORM save, bulk update, raw SQL —
-keeps the index true.
+step by the database itself (triggers created by the model's migrations, see
+``catalogue.search.schema``), so every write path — ORM save, bulk update, raw SQL — keeps the
+index true.
 - PostgreSQL: a stored ``tsvector`` ('simple' config: our tokens are already normalised) with a
   GIN index, queried through ``django.contrib.postgres.search``.
 - SQLite: an FTS5 external-content table over the same column.
@@ -14,19 +15,17 @@ import abc
 import contextlib
 import functools
 import json
-import logging
 import operator
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import DatabaseError, connections, transaction
+from django.db import connections, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 
+from . import schema
 from .query import All, Any, Contains, Word, all_of, any_of, is_pure_index, leaves
 from .segment import tag
 from .text import ideographs
-
-logger = logging.getLogger(__name__)
 
 
 def _combine(children, op):
@@ -66,33 +65,25 @@ class SearchBackend(abc.ABC):
         computed by the engine's own ranking in a single pass over the matches."""
         return queryset.annotate(relevance=Value(0.0, output_field=FloatField()))
 
-    def estimated_matches(self, queryset):
-        """The engine's estimate of how many rows ``queryset`` selects, or None where it has none."""
-        return None
-
     @contextlib.contextmanager
     def reading_matches(self, queryset, cap):
         """Around queries that read up to ``cap + 1`` rows of ``queryset`` (a search): plans them
-        the cheapest way the engine allows. Gives the engine's estimate of the number of
-        matches, or None where it has none."""
-        yield None
+        the cheapest way the engine allows."""
+        yield
 
     @abc.abstractmethod
     def index_match(self, node):
         """A Q object for a tree whose leaves are all index words."""
 
     @abc.abstractmethod
-    def ensure_schema(self):
-        """Create what the index needs (tables, triggers, indexes) if missing; True if it did."""
-
     def schema_problems(self):
-        return []
+        """What the index needs (tables, triggers, indexes) and the database lacks, by name."""
 
 
 class SQLiteBackend(SearchBackend):
     @property
     def fts(self):
-        return f"{self.table}_fts"
+        return schema.fts_table(self.table)
 
     def _fts_string(self, node):
         if isinstance(node, Word):
@@ -118,47 +109,25 @@ class SQLiteBackend(SearchBackend):
             params=[match],
         )
 
-    def _triggers(self):
-        t, f, pk, col = self.table, self.fts, self.pk_column, self.tokens_field
-        return {
-            f"{f}_ai": f'AFTER INSERT ON "{t}" BEGIN INSERT INTO "{f}"(rowid, {col}) VALUES (new."{pk}", new.{col}); END',
-            f"{f}_ad": f'AFTER DELETE ON "{t}" BEGIN INSERT INTO "{f}"("{f}", rowid, {col}) '
-                       f'VALUES (\'delete\', old."{pk}", old.{col}); END',
-            f"{f}_au": f'AFTER UPDATE OF {col} ON "{t}" BEGIN '
-                       f'INSERT INTO "{f}"("{f}", rowid, {col}) VALUES (\'delete\', old."{pk}", old.{col}); '
-                       f'INSERT INTO "{f}"(rowid, {col}) VALUES (new."{pk}", new.{col}); END',
-        }
-
-    def _existing(self, cursor):
-        cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE %s", [f"{self.fts}%"])
-        return {row[0] for row in cursor.fetchall()}
-
-    def ensure_schema(self):
-        """Create the FTS table and its triggers if missing (a table rebuild by a migration drops
-        triggers); rebuild the index from the column when anything had to be recreated."""
-        with connections[self.alias].cursor() as cursor:
-            existing = self._existing(cursor)
-            missing = [name for name in [self.fts, *self._triggers()] if name not in existing]
-            if not missing:
-                return False
-            cursor.execute(
-                f'CREATE VIRTUAL TABLE IF NOT EXISTS "{self.fts}" USING fts5({self.tokens_field}, '
-                f"content='{self.table}', content_rowid='{self.pk_column}', "
-                f"tokenize='unicode61 remove_diacritics 0')"
-            )
-            for name, body in self._triggers().items():
-                cursor.execute(f'CREATE TRIGGER IF NOT EXISTS "{name}" {body}')
-            cursor.execute(f'INSERT INTO "{self.fts}"("{self.fts}") VALUES (\'rebuild\')')
-            return True
-
     def schema_problems(self):
         with connections[self.alias].cursor() as cursor:
-            existing = self._existing(cursor)
-        return [name for name in [self.fts, *self._triggers()] if name not in existing]
+            cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE %s", [f"{self.fts}%"])
+            existing = {row[0] for row in cursor.fetchall()}
+        return [name for name in schema.sqlite_names(self.table) if name not in existing]
 
 
 class PostgresBackend(SearchBackend):
     vector_field = "search_vector"
+
+    # Per-row costs of reading ``cap`` matches either way, in microseconds (docs/BENCHMARKS.md):
+    # a sequential scan tests each row's vector; the GIN index's exact bitmap is built for every match.
+    SCAN_TEST_US = 10.0
+    BITMAP_MATCH_US = 0.2
+    # Room for an exact bitmap of a large table's matching pages, and a second one for a filter.
+    BITMAP_WORK_MEM = "32MB"
+    # The planner cost of a text match that the migration declares (measures.0009, docs/OPERATIONS.md).
+    MATCH_COST = schema.PG_MATCH_COST
+    MATCH_FUNCTION = schema.PG_MATCH_FUNCTION
 
     def _tsquery(self, node):
         if isinstance(node, Word):
@@ -176,100 +145,37 @@ class PostgresBackend(SearchBackend):
         query = self._tsquery(Any(tuple(Word(w) for w in words)) if len(words) > 1 else Word(words[0]))
         return queryset.annotate(relevance=SearchRank(F(self.vector_field), query))
 
-    # What counting ``cap`` matches costs either way, per row, measured on these machines (see
-    # docs/BENCHMARKS.md): a sequential scan tests each row's vector, read back from TOAST
-    # (migration measures.0005), ≈ 10 µs, until it has found ``cap``; the GIN index's exact
-    # bitmap costs ≈ 0.2 µs per match, for every match, before the first is counted.
-    SCAN_TEST_US = 10.0
-    BITMAP_MATCH_US = 0.2
-    # An exact bitmap takes some 60 bytes per table page with matches: 1,000,000 measures lie on
-    # about 70,000 pages, and a search with a filter holds two bitmaps before combining them.
-    BITMAP_WORK_MEM = "32MB"
-
     def estimated_matches(self, queryset):
         return json.loads(queryset.order_by().explain(format="json"))[0]["Plan"]["Plan Rows"]
 
     @contextlib.contextmanager
     def reading_matches(self, queryset, cap):
-        # The planner takes the test to be cheap and prefers the scan for thousands of matches:
-        # 115 ms to count 10,001 of a word in most of 100,000 measures, against 27 ms by the
-        # bitmap. Only for a word in most of a far larger table does the scan win (1,000,000
-        # measures: 100 ms against 180). So: estimate both, and where the bitmap is cheaper, plan
-        # the read without sequential scans (settings are undone with their savepoint).
-        estimate = self.estimated_matches(queryset)
-        matches = max(estimate, 1)
+        # The planner takes a text match to be cheap and prefers a sequential scan for thousands
+        # of matches: estimate both ways and, where the bitmap is cheaper, plan without
+        # sequential scans (the settings end with the savepoint).
+        matches = max(self.estimated_matches(queryset), 1)
         with connections[self.alias].cursor() as cursor:
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [self.table])
             rows = max(cursor.fetchone()[0], matches)
         bitmap = cap * rows / matches * self.SCAN_TEST_US >= matches * self.BITMAP_MATCH_US
         with transaction.atomic(using=self.alias):
             with connections[self.alias].cursor() as cursor:
-                # Nor parallel workers for a read of at most ``cap`` rows: starting them costs
-                # more than they save (the facets of a search in 100,000 measures: 28 ms with two
-                # workers, 17 without).
+                # Starting parallel workers costs more than they save on a read of ``cap`` rows.
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
                 if bitmap:
                     cursor.execute("SET LOCAL enable_seqscan = off")
-                    # And room for the bitmap to stay exact: past work_mem it degrades to whole
-                    # pages, whose rows are then tested one by one, each vector read back from
-                    # TOAST (a word and a scope at 1,000,000 measures: 285 ms with the default
-                    # 4 MB, 67 ms with this).
+                    # Past work_mem the bitmap degrades to whole pages, whose rows are tested again.
                     cursor.execute(f"SET LOCAL work_mem = '{self.BITMAP_WORK_MEM}'")
-            yield estimate
+            yield
             transaction.set_rollback(True, using=self.alias)
-
-    @property
-    def _names(self):
-        return f"{self.table}_search_vector_gin", f"{self.table}_search_vector_update"
-
-    def ensure_schema(self):
-        index, trigger = self._names
-        with connections[self.alias].cursor() as cursor:
-            problems = self.schema_problems()
-            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{self.table}" USING gin ({self.vector_field})')
-            cursor.execute(f'DROP TRIGGER IF EXISTS "{trigger}" ON "{self.table}"')
-            cursor.execute(
-                f'CREATE TRIGGER "{trigger}" BEFORE INSERT OR UPDATE OF {self.tokens_field} ON "{self.table}" '
-                f"FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger({self.vector_field}, 'pg_catalog.simple', "
-                f"{self.tokens_field})"
-            )
-            cursor.execute(
-                f'UPDATE "{self.table}" SET {self.vector_field} = to_tsvector(\'simple\', {self.tokens_field}) '
-                f"WHERE {self.vector_field} IS NULL AND {self.tokens_field} <> ''"
-            )
-        self.declare_match_cost()
-        return bool(problems)
-
-    # What evaluating `tsvector @@ tsquery` on one row costs, in the planner's units. PostgreSQL
-    # ships it at 1 (a cheap operator), so for a frequent word it prefers reading every row and
-    # evaluating the match on each compressed vector over the GIN index's exact bitmap: 540 ms
-    # against 130 ms for the facets of a word in most of 100,000 measures. Only the function's
-    # owner (a superuser) may change it; without that right the catalogue still works, slower.
-    MATCH_COST = 100
-    MATCH_FUNCTION = "ts_match_vq(tsvector, tsquery)"
 
     def match_cost(self):
         with connections[self.alias].cursor() as cursor:
             cursor.execute("SELECT procost FROM pg_proc WHERE oid = %s::regprocedure", [self.MATCH_FUNCTION])
             return cursor.fetchone()[0]
 
-    def declare_match_cost(self):
-        if self.match_cost() >= self.MATCH_COST:
-            return True
-        try:
-            with transaction.atomic(using=self.alias), connections[self.alias].cursor() as cursor:
-                cursor.execute(f"ALTER FUNCTION {self.MATCH_FUNCTION} COST {self.MATCH_COST}")
-            return True
-        except DatabaseError as exc:
-            logger.warning(
-                "could not declare the cost of %s (%s): as a superuser, run `ALTER FUNCTION %s COST %d;` "
-                "in this database; until then broad searches are slower", self.MATCH_FUNCTION, exc,
-                self.MATCH_FUNCTION, self.MATCH_COST,
-            )
-            return False
-
     def schema_problems(self):
-        index, trigger = self._names
+        index, trigger = schema.postgresql_names(self.table)
         with connections[self.alias].cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [index])
             problems = [] if cursor.fetchone() else [index]

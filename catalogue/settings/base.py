@@ -22,9 +22,14 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    # the floors, bottom up: each imports only from those above it in this list (pyproject.toml)
     "catalogue",
     "pilots",
     "measures",
+    "lookup",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +110,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Readers keep reading while a writer (a reindex in the worker) holds its transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"init_command": "PRAGMA journal_mode=WAL;"})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         # An unreachable server must fail fast (the page answers 503 within 2 s), and no query
@@ -138,6 +146,12 @@ SOURCES_DIR = BASE_DIR / "fixtures" / "sources"
 REFERENCE_DIR = BASE_DIR / "fixtures" / "reference"
 
 MEASURES_PAGE_SIZE = 20
+API_PAGE_SIZE = 20
+
+# Background work (rebuilding the search index after a vocabulary edit) is queued in the
+# database and run by `manage.py db_worker` (django-tasks): no broker, and a task is queued in
+# the same transaction as the edit that asks for it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from django import template
 
+from catalogue import i18n
 from catalogue.reading import convert
 
 register = template.Library()
@@ -20,3 +21,9 @@ def clip(value, length):
     value = str(value)
     length = int(length)
     return value if len(value) <= length else value[:length - 1] + "…"
+
+
+@register.filter
+def localized(obj, field):
+    """A curated text (a basis, a note) in the interface's language; see catalogue.i18n."""
+    return i18n.localized(obj, field)

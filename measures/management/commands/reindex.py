@@ -3,12 +3,13 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from catalogue import bulk
+from catalogue.db import without_statement_timeout
 from measures import search, services
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search dictionary and index every measure, in one transaction (safe at any time)."
+    help = ("Rebuild the search dictionary from the data and reindex every measure, in one transaction: "
+            "searches use the old index and its dictionary until the new one commits.")
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Index, report, then roll back.")
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, workers=1, **options):
         started = time.perf_counter()
-        with bulk.without_statement_timeout():  # a command, not a request
+        with without_statement_timeout():  # a command, not a request
             count = services.rebuild_search_index(dry_run=dry_run, workers=workers)
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0

@@ -1,0 +1,66 @@
+"""Measures as the API gives them (``schemas.Measure``), built from value rows by key: the list
+reads a page of them, a city's answer hundreds, and neither needs model instances."""
+from typing import NamedTuple
+
+from django.urls import reverse
+
+from measures import search
+from measures.models import Measure, Scope, ordered_departments_of, scope_label_of
+from pilots.models import Programme, Region
+
+
+class Named(NamedTuple):
+    name: str
+    position: int = 0
+
+
+COLUMNS = ("pk", "title", "number", "text", "document__slug", "document__title", "category__name",
+           "departments_as_written", "scope", "scope_as_written", "region_id", "scope_programme_id")
+
+
+def measure_url(request):
+    """``pk → absolute URL of the measure``, the URL pattern reversed once."""
+    # "/measures/0/" → ("http://host/measures/", "/"): the pk is the pattern's only number
+    before, after = request.build_absolute_uri(reverse("measures:detail", args=[0])).rsplit("0", 1)
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def measure_payloads(request, keys, parsed=None):
+    """``{pk: payload}`` for the measures with these keys (those that still exist), with the
+    matches of ``parsed`` marked."""
+    rows = list(Measure.objects.filter(pk__in=list(keys)).values_list(*COLUMNS))
+    if not rows:
+        return {}
+    departments = {}
+    links = Measure.departments.through.objects.filter(measure_id__in=[row[0] for row in rows])
+    for measure_id, name, position in links.values_list("measure_id", "department__name", "department__position"):
+        departments.setdefault(measure_id, []).append(Named(name, position))
+    regions, programme_regions = {}, {}
+    for region in Region.objects.only("name", "programme_id"):  # in the regions' order
+        regions[region.pk] = region
+        programme_regions.setdefault(region.programme_id, []).append(region)
+    programmes = Programme.objects.only("name").in_bulk()
+    url_of = measure_url(request)
+    payloads = {}
+    for (pk, title, number, text, document_slug, document_title, category, as_written, scope, scope_as_written,
+         region_id, programme_id) in rows:
+        region = regions[region_id] if scope == Scope.REGION else None
+        programme = programmes[programme_id] if scope == Scope.PROGRAMME else None
+        title_highlight, highlight = search.highlighted(title, text, parsed)
+        payloads[pk] = {
+            "id": pk,
+            "url": url_of(pk),
+            "title": title,
+            "number": number,
+            "text": text,
+            "document": {"slug": document_slug, "title": document_title},
+            "category": category,
+            "departments": [d.name for d in ordered_departments_of(departments.get(pk, ()), as_written)],
+            "scope": scope,
+            "scope_label": scope_label_of(scope, scope_as_written, region=region, programme=programme),
+            "regions": [r.name for r in ([region] if region else programme_regions.get(programme_id, []) if programme
+                                         else [])],
+            "highlight": str(highlight) if highlight else None,
+            "title_highlight": str(title_highlight) if title_highlight else None,
+        }
+    return payloads

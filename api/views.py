@@ -1,0 +1,164 @@
+"""The JSON API: the list page's filters and search, and "what applies to my city", for integrators.
+The shapes are ``schemas``; django-ninja checks each response against them and generates the
+OpenAPI description at /api/schema/."""
+from django.conf import settings
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Status
+from ninja.errors import ValidationError
+from ninja.renderers import BaseRenderer
+
+from catalogue.i18n import localized
+from catalogue import jsonapi
+from catalogue.pagination import paginate
+from catalogue.shortcuts import Invalid, NotFound
+from lookup.selectors import applies_to
+from lookup.views import MAX_PLACE_LENGTH, place_text, too_long
+from measures.filters import MeasureFilterSet
+from measures.models import Category, Department, Document, Measure
+from measures.selectors import filtered_measures
+from pilots.models import Region
+from pilots.places import find_place
+
+from . import schemas
+from .payloads import measure_payloads
+
+
+class Renderer(BaseRenderer):
+    media_type = "application/json"
+
+    def render(self, request, data, *, response_status):
+        return jsonapi.dumps(data)
+
+
+class CatalogueAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The generated description, with the identifiers each filter accepts listed from the
+        database, so that it says exactly which values are valid. A query parameter is absent
+        or a string, never null: its ``anyOf [type, null]`` is the type."""
+        schema = super().get_openapi_schema(**kwargs)
+        for path in schema["paths"].values():
+            for parameter in path["get"]["parameters"]:
+                variants = [v for v in parameter["schema"].pop("anyOf", []) if v.get("type") != "null"]
+                if len(variants) == 1:
+                    parameter["schema"].update(variants[0])
+        enums = {
+            "document": list(Document.objects.values_list("slug", flat=True)),
+            "category": list(Category.objects.values_list("slug", flat=True)),
+            "department": list(Department.objects.values_list("slug", flat=True)),
+            "region": list(Region.objects.values_list("slug", flat=True)),
+        }
+        for parameter in schema["paths"]["/api/measures/"]["get"]["parameters"]:
+            if parameter["name"] in enums:
+                target = parameter["schema"]
+                target = target.get("items", target)
+                target.update({"type": "string", "enum": enums[parameter["name"]]})
+        return schema
+
+
+api = CatalogueAPI(
+    title="改革举措目录 API", version="1", urls_namespace="api", renderer=Renderer(),
+    openapi_url="/schema/", docs_url=None,
+)
+
+
+@api.exception_handler(ValidationError)
+def invalid_parameters(request, exc):
+    """A parameter the description rules out: 400, with the message a user would get."""
+    fields = {str(error["loc"][-1]) for error in exc.errors}
+    if request.resolver_match.url_name == "applies":
+        return api.create_response(request, {"error": _("请提供地名或行政区划代码：?place=宁波")}, status=400)
+    filterset = MeasureFilterSet(request.GET, queryset=Measure.objects.all())
+    if not filterset.is_valid():
+        return filters_invalid(request, filterset)
+    message = _("页码必须是正整数。") if "page" in fields else _("请求无效。")
+    return api.create_response(request, {"error": message}, status=400)
+
+
+@api.exception_handler(Invalid)
+def invalid(request, exc):
+    return api.create_response(request, {"error": str(exc.user_message)}, status=400)
+
+
+@api.exception_handler(NotFound)
+def not_found(request, exc):
+    return api.create_response(request, {"error": str(exc.user_message)}, status=404)
+
+
+def filters_invalid(request, filterset):
+    return api.create_response(request, {"error": filterset.error_message(), "fields": {
+        name: [str(e) for e in errors] for name, errors in filterset.errors.items()
+    }}, status=400)
+
+
+def _page_url(request, number):
+    params = request.GET.copy()
+    params["page"] = number
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+@api.get("/measures/", url_name="measures", summary="Measures, filtered and searched as on the list page",
+         response={200: schemas.MeasurePage, 400: schemas.FilterError, 404: schemas.Error})
+def measures(request, filters: Query[schemas.MeasureFilters]):
+    # The FilterSet reads the query string itself (``filters`` documents it): one reading for
+    # the page, the exports and the API.
+    results = filtered_measures(request.GET, queryset=Measure.objects.only("pk"))
+    if results.queryset is None:
+        return filters_invalid(request, results.filterset)
+    page = paginate(request, results.queryset, settings.API_PAGE_SIZE, count=results.count)
+    keys = [measure.pk for measure in page.object_list]
+    payloads = measure_payloads(request, keys, results.parsed)
+    return Status(200, {
+        "count": page.paginator.shown_count,
+        "count_is_exact": page.paginator.count_is_exact,
+        "order": results.order,
+        "next": _page_url(request, page.next_page_number()) if page.has_next() else None,
+        "previous": _page_url(request, page.previous_page_number()) if page.has_previous() else None,
+        "results": [payloads[key] for key in keys if key in payloads],
+    })
+
+
+def _place(place):
+    return {"code": place.code, "name": place.name, "province": place.province.name,
+            "full_name": place.full_label, "level": place.level}
+
+
+@api.get("/applies/", url_name="applies",
+         summary="What applies to a place: nationwide measures, through reform areas and pilot regions, and "
+                 "measures naming it",
+         response={200: schemas.Applies, 300: schemas.Ambiguous, 400: schemas.Error, 404: schemas.UnknownPlace})
+def applies(request, query: Query[schemas.PlaceQuery]):
+    text = place_text(request)
+    if not text:
+        return Status(400, {"error": _("请提供地名或行政区划代码：?place=宁波")})
+    if len(text) > MAX_PLACE_LENGTH:
+        return Status(400, {"error": too_long()})
+    result = find_place(text)
+    if len(result.places) > 1:
+        return Status(300, {"error": _("“%(name)s”对应多个地方，请选择一个。") % {"name": text},
+                     "candidates": [_place(p) for p in result.places]})
+    if not result.found:
+        return Status(404, {"error": _("没有找到地名“%(name)s”。") % {"name": text},
+                     "suggestions": [_place(p) for p in result.suggestions]})
+    applicability = applies_to(result.found)
+    reasons = applicability.measure_reasons()
+    payloads = measure_payloads(request, [pk for pk, _groups in reasons])
+    measures = []
+    for pk, groups in reasons:
+        if pk not in payloads:
+            continue  # deleted since the groups were read
+        measures.append({**payloads[pk], "reason": groups[0].reason, "reason_kind": groups[0].kind,
+                         "reasons": [{"kind": g.kind, "reason": g.reason} for g in groups]})
+    return Status(200, {
+        "place": _place(result.found),
+        "also_named": [_place(p) for p in result.namesakes],
+        "regions": [{
+            "name": m.region.name, "slug": m.region.slug, "programme": m.region.programme.name,
+            "basis": localized(m.membership, "basis"), "coverage": m.coverage,
+            "to_confirm": m.membership.to_confirm, "explanation": m.explanation,
+        } for m in applicability.regions],
+        "groups": [{"kind": g.kind, "title": g.title, "reason": g.reason, "count": g.count,
+                    "count_is_exact": g.count_is_exact, "listed": len(g.keys),
+                    "list_url": request.build_absolute_uri(g.list_url) if g.list_url else None}
+                   for g in applicability.groups],
+        "measures": measures,
+    })
