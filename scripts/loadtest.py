@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.servers import STRONG_KEY, Gunicorn, manage  # noqa: E402
@@ -95,8 +97,6 @@ def client_loop(port, stop_at, seed, results, lock, mix=None):
 
 
 def setup_database(server, name):
-    import psycopg
-
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

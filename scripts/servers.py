@@ -2,12 +2,15 @@
 import http.client
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k7#Qv9!pL2$zR8^wX4&mN6*tB1@yH3%cJ5+dF0=gS-uE7(aT2)oW9_iZ4~"
@@ -153,3 +156,72 @@ class TcpProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+
+class ScratchDatabase:
+    """A catalogue database of its own, migrated and loaded, for tests that run real processes
+    (servers, the task worker) beside the suite: a file for SQLite, a database of the same server
+    for PostgreSQL (``like``: the suite's connection settings). Removed afterwards."""
+
+    def __init__(self, like, name, workdir):
+        self.like = like
+        self.vendor = "postgresql" if "postgresql" in like["ENGINE"] else "sqlite"
+        if self.vendor == "sqlite":
+            self.path = Path(workdir) / f"{name}.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self.host, self.port = like["HOST"] or "127.0.0.1", like["PORT"] or 5432
+            self.name = f"{like['NAME']}_{name}"
+            self.url = f"postgres://{like['USER']}@{self.host}:{self.port}/{self.name}"
+
+    @property
+    def env(self):
+        return {**os.environ, "DJANGO_SETTINGS_MODULE": "catalogue.settings.dev", "DEBUG": "0",
+                "DATABASE_URL": self.url}
+
+    def connect(self):
+        """A DB-API connection of the test's own (autocommit), to look at what the processes wrote."""
+        if self.vendor == "sqlite":
+            return sqlite3.connect(self.path, isolation_level=None)
+        return psycopg.connect(self.url.replace("postgres://", "postgresql://"), autocommit=True)
+
+    def _admin(self, statement):
+        with psycopg.connect(f"host={self.host} port={self.port} user={self.like['USER']} dbname=postgres",
+                             autocommit=True) as admin:
+            admin.execute(statement)
+
+    def __enter__(self):
+        if self.vendor == "postgresql":
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self._admin(f'CREATE DATABASE "{self.name}"')
+        for command in (["migrate", "--noinput"], ["load_catalogue"]):
+            result = manage(*command, "-v0", env=self.env, check=False)
+            if result.returncode:
+                raise RuntimeError(result.stdout + result.stderr)
+        return self
+
+    def __exit__(self, *exc):
+        if self.vendor == "postgresql":
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+class Worker:
+    """The task worker (`manage.py db_worker`) in a subprocess."""
+
+    def __init__(self, env):
+        self.env = env
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"],
+            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
