@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 from .shortcuts import Invalid, NotFound
 
 MAX_PAGE_DIGITS = 9
-# Counts are exact up to here. Counting matches means reading every matching row: for a word in
-# most of 100,000 measures that is most of the table, on every request, for a figure nobody
-# needs exactly ("more than 1,000" says what matters: narrow the search).
+# Counts are exact up to here. Counting matches means reading every matching row: for a common
+# word, most of the table, on every request, for a figure nobody needs exactly ("more than
+# 1,000" says what matters: narrow the search).
 COUNT_CAP = 1_000
 
 

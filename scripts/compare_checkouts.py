@@ -4,8 +4,8 @@
     DEBUG=0 DATABASE_URL=postgres://postgres@127.0.0.1:5432/catalogue_bench1m \
         python scripts/compare_checkouts.py /tmp/before . "/places/330200/" "/api/applies/?place=宁波"
 
-A shared machine's speed drifts (one session's runs of the same code differed by a quarter within
-an hour), so a change is judged against the code before it timed in the same minutes, not against
+A shared machine's speed drifts (runs of the same code have differed by a quarter within an hour),
+so a change is judged against the code before it timed in the same minutes, not against
 figures from another day. Each round times every URL in each checkout in turn, in a process of that
 checkout's own: the median of --repeat cold requests (cache cleared before each), through Django's
 test client as ``manage.py benchmark`` does. Both checkouts must share the database's schema.

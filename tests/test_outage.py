@@ -19,7 +19,7 @@ APIS = ["/api/measures/?q=知识产权", "/api/applies/?place=宁波"]
 def app_behind_proxy():
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of the suite (make test-postgres)")
-    settings = connection.settings_dict  # the test database, loaded and committed at session start
+    settings = connection.settings_dict  # the test database, loaded and committed when the test run began
     with TcpProxy(settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432)) as proxy:
         url = f"postgres://{settings['USER']}@127.0.0.1:{proxy.port}/{settings['NAME']}"
         env = {"DJANGO_SETTINGS_MODULE": "catalogue.settings.dev", "DEBUG": "0", "DATABASE_URL": url}

@@ -48,8 +48,8 @@ class FastTraditionalToSimplified:
     """OpenCC's t2s, with the same result, at the speed of ``str.translate`` where it can.
 
     opencc-python-reimplemented converts by trying every substring of up to 14 characters against
-    its phrase table, then every character against its character table: about a millisecond per
-    kilobyte, most of the cost of indexing. Where no phrase of the table occurs in a text (one
+    its phrase table, then every character against its character table, in pure Python: most of
+    the cost of indexing. Where no phrase of the table occurs in a text (one
     regular expression search tells), that conversion is exactly a per-character mapping to each
     character's first listed reading, which is what this does; anything else goes to OpenCC.
     ``tests/test_text.py`` checks the two agree on every source text and on generated ones.
@@ -78,8 +78,8 @@ def _to_simplified():
 def normalize(text):
     """Half-width, lowercase, Simplified; same length as ``text``.
 
-    Cached: highlighting normalises the same measure texts on every request, and OpenCC's pure
-    Python conversion costs about a millisecond per kilobyte."""
+    Cached: highlighting normalises the same measure texts on every request, and OpenCC's
+    conversion is pure Python."""
     folded = fold_width_and_case(text)
     converted = _to_simplified().convert(folded)
     if len(converted) != len(folded):  # not expected with opencc's t2s tables; never misalign

@@ -16,8 +16,8 @@ def reading(value):
 def clip(value, length):
     """``truncatechars`` for the catalogue's texts: the first ``length`` characters, the last
     one an ellipsis when cut. Django's filter walks every character through unicodedata to keep
-    combining marks whole (≈ 180 µs for a measure's snippet, a fifth of a list item's
-    rendering); Chinese text has no combining marks to split."""
+    combining marks whole; Chinese text has none to split.
+    """
     value = str(value)
     length = int(length)
     return value if len(value) <= length else value[:length - 1] + "…"
