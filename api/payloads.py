@@ -4,6 +4,7 @@ from typing import NamedTuple
 
 from django.urls import reverse
 
+from catalogue.search import backend_for
 from measures import search
 from measures.models import Measure, Scope, ordered_departments_of, scope_label_of
 from pilots.models import Programme, Region
@@ -28,11 +29,12 @@ def measure_url(request):
 def measure_payloads(request, keys, parsed=None):
     """``{pk: payload}`` for the measures with these keys (those that still exist), with the
     matches of ``parsed`` marked."""
-    rows = list(Measure.objects.filter(pk__in=list(keys)).values_list(*COLUMNS))
+    backend = backend_for(Measure)
+    rows = list(backend.by_keys(Measure.objects.all(), keys).values_list(*COLUMNS))
     if not rows:
         return {}
     departments = {}
-    links = Measure.departments.through.objects.filter(measure_id__in=[row[0] for row in rows])
+    links = backend.by_keys(Measure.departments.through.objects.all(), [row[0] for row in rows], "measure_id")
     for measure_id, name, position in links.values_list("measure_id", "department__name", "department__position"):
         departments.setdefault(measure_id, []).append(Named(name, position))
     regions, programme_regions = {}, {}

@@ -1,8 +1,10 @@
-"""The JSON API's shapes, defined once: responses are built to them and the OpenAPI description
-(/api/schema/) is generated from them by django-ninja."""
+"""The JSON API's shapes, defined once: responses are checked against them and the OpenAPI
+description (/api/schema/) is generated from them by django-ninja. Plain Pydantic models (ninja's
+``Schema`` adds a validator that reads Django objects, which these responses, built as dicts, do
+not need, and which costs more than the rest of a city's answer)."""
 from typing import Literal
 
-from ninja import Field, Schema
+from pydantic import BaseModel as Schema, Field
 
 from catalogue.search.query import MAX_QUERY_LENGTH, MAX_TERMS
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from catalogue import pagination
 from catalogue.i18n import localized
+from catalogue.search import backend_for
 from measures import search
 from measures.models import Measure
 from pilots import gazetteer
@@ -64,7 +65,8 @@ class MeasureGroup:
 def load_measures(groups):
     """Every group's listed measures as model instances, each loaded once however many groups
     list it (a city's nationwide, programme and mention groups share many)."""
-    loaded = Measure.objects.with_related().in_bulk({pk for group in groups for pk in group.keys})
+    keys = {pk for group in groups for pk in group.keys}
+    loaded = {m.pk: m for m in backend_for(Measure).by_keys(Measure.objects.with_related(), keys)}
     for group in groups:
         group.measures = [loaded[pk] for pk in group.keys if pk in loaded]  # (unless deleted meanwhile)
 

@@ -7,6 +7,8 @@ This module and the search backend are where the catalogue's reads are shaped fo
   grouping of columns in the same statement (``capped_group_counts``); the read is planned by
   the search backend (``reading_matches``), and departments are counted from each match's
   ``department_keys`` rather than by joining every match's links.
+- Where the engine expects more matches than the limit, a count of a subset of them (the search
+  narrowed to each term's first reading) tells it for less than the grouped read.
 - Counts are remembered per filter and search until the catalogue next changes.
 """
 import hashlib
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count, F, Q
+
+from catalogue.pagination import capped_count
 from django.utils.translation import gettext_lazy as _lazy
 
 from catalogue.search import backend_for
@@ -111,17 +115,40 @@ def _add_counts(counts, columns, rows):
                 facet[key] = facet.get(key, 0) + n
 
 
-def grouped_counts(queryset, cap=None):
+def narrowed_matches(filterset):
+    """What ``filterset`` selects with its search narrowed (``ParsedQuery.narrowed``): a subset of
+    its matches that the index finds for less. As django-filter's ``filter_queryset``, with the
+    narrowed search in place of the parsed one."""
+    parsed = filterset.search_query
+    if parsed is None:
+        return filterset.qs
+    queryset = filterset.queryset.all()
+    for name, value in {**filterset.form.cleaned_data, "q": parsed.narrowed()}.items():
+        queryset = filterset.filters[name].filter(queryset, value)
+    return queryset
+
+
+def grouped_counts(queryset, cap=None, subset=None):
     """Counts per document, category, scope and region over the matches, keyed by primary key.
     With a ``cap`` (a search): over the first ``cap + 1`` matches only, None when there are more
-    than ``cap``, and per department too."""
+    than ``cap``, and per department too. ``subset``, if given, makes a queryset of some of the
+    matches, cheaper to count."""
     counts = {facet: {} for facet in GROUPED_FACETS}
     if cap is None:
         rows = list(queryset.order_by().values_list(*GROUPED_FACET_COLUMNS).annotate(n=Count("*")))
         _add_counts(counts, GROUPED_FACET_COLUMNS, rows)
         counts["total"] = sum(row[-1] for row in rows)
         return counts
-    with backend_for(Measure).reading_matches(queryset, cap):
+    backend = backend_for(Measure)
+    with backend.reading_matches(queryset, cap) as estimate:
+        # More than ``cap`` expected: counting (a subset, if the engine expects it alone to pass
+        # ``cap``) reads less than the grouped read; either way the figures are exact.
+        if estimate is not None and estimate > cap:
+            probe = subset() if subset else queryset
+            if probe is not queryset and (backend.estimated_matches(probe) or 0) <= cap:
+                probe = queryset
+            if capped_count(probe, cap) > cap:
+                return None
         total, per_grouping = capped_group_counts(queryset, SEARCH_FACET_GROUPINGS, cap)
     if total > cap:
         return None
@@ -178,16 +205,17 @@ def facet_counts(data, queryset, matches=None):
                 others.pop(key, None)
             # Filters alone are counted whatever their size; a search only up to the limit.
             cap = FACET_COUNT_LIMIT if (others.get("q") or "").strip() else None
-            qs = matches if key is None and matches is not None else MeasureFilterSet(others, queryset=queryset).qs
-            reads[key] = (qs, cap)
-        qs, cap = reads[key]
+            filterset = MeasureFilterSet(others, queryset=queryset)
+            qs = matches if key is None and matches is not None else filterset.qs
+            reads[key] = (qs, cap, lambda: narrowed_matches(filterset))
+        qs, cap, subset = reads[key]
         computed = counted.setdefault(key, {})
         if name == "department" and cap is None:  # filters alone: the links, counted apart
             if "department" not in computed:
                 computed["department"] = _department_counts(qs)
             return computed["department"]
         if "grouped" not in computed:
-            computed["grouped"] = grouped_counts(qs, cap)
+            computed["grouped"] = grouped_counts(qs, cap, subset)
         grouped = computed["grouped"]
         if name == "department":  # a search's capped read counted its departments too
             return None if grouped is None else grouped["department"]

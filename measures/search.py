@@ -190,11 +190,12 @@ def index_rows(queryset, batch_size):
     """``queryset``'s measures as lists of ``IndexRow``, ``batch_size`` at a time, with their
     departments (one query per batch)."""
     through = Measure.departments.through
+    backend = search.backend_for(Measure)
     rows = queryset.order_by("pk").values_list(*INDEX_ROW_COLUMNS).iterator(chunk_size=batch_size)
     for batch in batched(rows, batch_size):
         links = {}
-        for measure_id, department_id in through.objects.filter(measure_id__in=[r[0] for r in batch]).values_list(
-                "measure_id", "department_id"):
+        batch_links = backend.by_keys(through.objects.all(), [r[0] for r in batch], "measure_id")
+        for measure_id, department_id in batch_links.values_list("measure_id", "department_id"):
             links.setdefault(measure_id, []).append(department_id)
         yield [IndexRow(*r[:8], department_ids=tuple(links.get(r[0], ())), indexed=tuple(r[8:])) for r in batch]
 

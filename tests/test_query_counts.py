@@ -67,3 +67,25 @@ def test_city_page_queries_do_not_grow_with_its_measures(client):
     # themselves are read with the nationwide ones, in a fixed number of queries
     assert dongguan - kunming <= 2 * 2
     assert Measure.objects.count() > 40
+
+
+@pytest.mark.parametrize("values", [
+    "all", "some with duplicates and None", "none", "only None",
+])
+def test_a_long_key_list_selects_what_in_selects_with_one_parameter_on_postgresql(values, on_postgres):
+    # A city's answer reads hundreds of measures by key (SearchBackend.by_keys).
+    from catalogue.search import backend_for
+
+    backend = backend_for(Measure)
+    keys = list(Measure.objects.values_list("pk", flat=True))
+    asked = {"all": keys, "some with duplicates and None": keys[::3] + keys[:5] + [None],
+             "none": [], "only None": [None]}[values]
+    links = Measure.departments.through.objects
+    with CaptureQueriesContext(connection) as captured:
+        found = sorted(backend.by_keys(Measure.objects.all(), asked).values_list("pk", flat=True))
+        found_links = sorted(backend.by_keys(links.all(), asked, "measure_id").values_list("measure_id", "department_id"))
+    assert found == sorted(Measure.objects.filter(pk__in=asked).values_list("pk", flat=True))
+    assert found_links == sorted(links.filter(measure_id__in=asked).values_list("measure_id", "department_id"))
+    assert len(found) == len({k for k in asked if k is not None})
+    if on_postgres and found:
+        assert all("= ANY(" in q["sql"] and "IN (" not in q["sql"] for q in captured.captured_queries)

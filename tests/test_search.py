@@ -378,12 +378,28 @@ def test_facet_counts_capped_at_a_limit_are_exact_below_it_and_none_above(query)
     assert exact["total"] == total == sum(exact["document"].values())
     links = Measure.departments.through.objects.filter(measure__in=matches)
     per_department = dict(links.values_list("department_id").annotate(n=Count("*")))
-    for cap in (total, total + 1, 10_000):
-        capped = facets.grouped_counts(matches, cap)
-        assert capped.pop("department") == per_department
-        assert capped == exact
-    for cap in (total - 1, total // 2):
-        assert facets.grouped_counts(matches, cap) is None
+    # With or without a subset of the matches to learn cheaply that they are too many
+    for subset in (None, lambda: search.matching(Measure.objects.all(), parsed.narrowed())):
+        for cap in (total, total + 1, 10_000):
+            capped = facets.grouped_counts(matches, cap, subset)
+            assert capped.pop("department") == per_department
+            assert capped == exact
+        for cap in (total - 1, total // 2):
+            assert facets.grouped_counts(matches, cap, subset) is None
+
+
+@pytest.mark.parametrize("query", ["知识产权", "智慧財產權", "知識產權 -质押", "科技部 成果", "技术经理人", "甬", "杭甬"])
+def test_a_narrowed_query_matches_some_of_what_the_query_matches(query):
+    # What the facets count to learn cheaply that a search has too many matches to count
+    parsed = search.parse_query(query)
+    matches = set(search.matching(Measure.objects.all(), parsed).values_list("pk", flat=True))
+    narrowed = set(search.matching(Measure.objects.all(), parsed.narrowed()).values_list("pk", flat=True))
+    assert narrowed <= matches
+    # Each term narrowed to its first reading, the word as typed: found wherever the seeds use it
+    # (the Taiwan form 智慧財產權 they do not).
+    typed = [term.forms[0] for term in parsed.terms]
+    assert bool(narrowed) == any(all(form in plain for form in typed) for plain in
+                                 Measure.objects.filter(pk__in=matches).values_list("search_plain", flat=True))
 
 
 @pytest.mark.parametrize("typed", ["標department{pk}", "标department{pk}", "標 department{pk}", "department{pk}"])

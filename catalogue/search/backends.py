@@ -19,7 +19,7 @@ import operator
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections, transaction
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import F, FloatField, Lookup, Q, Value
 from django.db.models.expressions import RawSQL
 
 from . import schema
@@ -68,8 +68,17 @@ class SearchBackend(abc.ABC):
     @contextlib.contextmanager
     def reading_matches(self, queryset, cap):
         """Around queries that read up to ``cap + 1`` rows of ``queryset`` (a search): plans them
-        the cheapest way the engine allows."""
-        yield
+        the cheapest way the engine allows. Gives the engine's estimate of the number of matches,
+        or None where it has none."""
+        yield None
+
+    def estimated_matches(self, queryset):
+        """The engine's estimate of how many rows ``queryset`` selects, or None where it has none."""
+        return None
+
+    def by_keys(self, queryset, keys, field="pk"):
+        """``queryset``'s rows whose ``field`` is among ``keys`` (hundreds: a city's measures)."""
+        return queryset.filter(**{f"{field}__in": list(keys)})
 
     @abc.abstractmethod
     def index_match(self, node):
@@ -148,12 +157,18 @@ class PostgresBackend(SearchBackend):
     def estimated_matches(self, queryset):
         return json.loads(queryset.order_by().explain(format="json"))[0]["Plan"]["Plan Rows"]
 
+    def by_keys(self, queryset, keys, field="pk"):
+        # One array parameter, not a placeholder per key: hundreds of them cost more than the query.
+        keys = [key for key in dict.fromkeys(keys) if key is not None]
+        return queryset.filter(_AmongKeys(F(field), keys)) if keys else queryset.none()
+
     @contextlib.contextmanager
     def reading_matches(self, queryset, cap):
         # The planner takes a text match to be cheap and prefers a sequential scan for thousands
         # of matches: estimate both ways and, where the bitmap is cheaper, plan without
         # sequential scans (the settings end with the savepoint).
-        matches = max(self.estimated_matches(queryset), 1)
+        estimate = self.estimated_matches(queryset)
+        matches = max(estimate, 1)
         with connections[self.alias].cursor() as cursor:
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [self.table])
             rows = max(cursor.fetchone()[0], matches)
@@ -166,7 +181,7 @@ class PostgresBackend(SearchBackend):
                     cursor.execute("SET LOCAL enable_seqscan = off")
                     # Past work_mem the bitmap degrades to whole pages, whose rows are tested again.
                     cursor.execute(f"SET LOCAL work_mem = '{self.BITMAP_WORK_MEM}'")
-            yield
+            yield estimate
             transaction.set_rollback(True, using=self.alias)
 
     def match_cost(self):
@@ -181,6 +196,17 @@ class PostgresBackend(SearchBackend):
             problems = [] if cursor.fetchone() else [index]
             cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [trigger])
             return problems + ([] if cursor.fetchone() else [trigger])
+
+
+class _AmongKeys(Lookup):
+    """``key = ANY(%s::bigint[])``: keys as one array parameter (PostgreSQL)."""
+
+    lookup_name = "among_keys"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", (*params, self.rhs)
 
 
 BACKENDS = {"sqlite": SQLiteBackend, "postgresql": PostgresBackend}
