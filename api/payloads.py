@@ -13,10 +13,13 @@ from pilots.models import Programme, Region
 class Named(NamedTuple):
     name: str
     position: int = 0
+    names: tuple = ()  # every name it answers to
 
 
 COLUMNS = ("pk", "title", "number", "text", "document__slug", "document__title", "category__name",
            "departments_as_written", "scope", "scope_as_written", "region_id", "scope_programme_id")
+# For a search only: what tells whether it matched through names (search.matched_via).
+SEARCH_COLUMNS = ("search_plain", "own_length")
 
 
 def measure_url(request):
@@ -30,13 +33,17 @@ def measure_payloads(request, keys, parsed=None):
     """``{pk: payload}`` for the measures with these keys (those that still exist), with the
     matches of ``parsed`` marked."""
     backend = backend_for(Measure)
-    rows = list(backend.by_keys(Measure.objects.all(), keys).values_list(*COLUMNS))
+    searching = parsed is not None and bool(parsed.terms)
+    columns = COLUMNS + SEARCH_COLUMNS if searching else COLUMNS
+    rows = [row if searching else (*row, "", None)
+            for row in backend.by_keys(Measure.objects.all(), keys).values_list(*columns)]
     if not rows:
         return {}
     departments = {}
     links = backend.by_keys(Measure.departments.through.objects.all(), [row[0] for row in rows], "measure_id")
-    for measure_id, name, position in links.values_list("measure_id", "department__name", "department__position"):
-        departments.setdefault(measure_id, []).append(Named(name, position))
+    for measure_id, name, position, full_name, aliases in links.values_list(
+            "measure_id", "department__name", "department__position", "department__full_name", "department__aliases"):
+        departments.setdefault(measure_id, []).append(Named(name, position, (name, full_name, *aliases)))
     regions, programme_regions = {}, {}
     for region in Region.objects.only("name", "programme_id"):  # in the regions' order
         regions[region.pk] = region
@@ -45,10 +52,17 @@ def measure_payloads(request, keys, parsed=None):
     url_of = measure_url(request)
     payloads = {}
     for (pk, title, number, text, document_slug, document_title, category, as_written, scope, scope_as_written,
-         region_id, programme_id) in rows:
+         region_id, programme_id, plain, own_length) in rows:
         region = regions[region_id] if scope == Scope.REGION else None
         programme = programmes[programme_id] if scope == Scope.PROGRAMME else None
         title_highlight, highlight = search.highlighted(title, text, parsed)
+        via = search.matched_via(parsed, plain, own_length)
+        if via:
+            programme_names = [programme.name, *(r.name for r in programme_regions.get(programme_id, []))] \
+                if programme else []
+            shown = search.display_names([(d.name, d.names) for d in departments.get(pk, ())],
+                                         [category, region.name if region else "", *programme_names, scope_as_written])
+            via = list(dict.fromkeys(shown.get(line, line) for line in via))
         payloads[pk] = {
             "id": pk,
             "url": url_of(pk),
@@ -64,5 +78,6 @@ def measure_payloads(request, keys, parsed=None):
                                          else [])],
             "highlight": str(highlight) if highlight else None,
             "title_highlight": str(title_highlight) if title_highlight else None,
+            "matched_via": via,
         }
     return payloads

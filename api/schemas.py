@@ -30,6 +30,10 @@ class Measure(Schema):
     regions: list[str] = Field(description="Names of the pilot regions or reform areas it is scoped to.")
     highlight: str | None = Field(description="HTML: an escaped excerpt of the text with matches in <mark>.")
     title_highlight: str | None = Field(description="HTML: the escaped title with matches in <mark>.")
+    matched_via: list[str] = Field(
+        default_factory=list,
+        description="For a search: the names (a department's, a region's …) through which the measure matched, "
+                    "for the words its own title and text do not contain; empty when they contain them all.")
 
 
 class MeasurePage(Schema):

@@ -193,7 +193,7 @@ def scope_label_of(scope, as_written, *, region=None, programme=None):
     return as_written or dict(Scope.choices).get(scope, scope)
 
 
-SEARCH_COLUMNS = ("search_plain", "search_tokens", "title_plain", "search_vector", "department_keys")
+SEARCH_COLUMNS = ("search_plain", "search_tokens", "title_plain", "search_vector", "department_keys", "own_length")
 DERIVED_COLUMNS = (*SEARCH_COLUMNS, "source_order")
 
 
@@ -268,12 +268,14 @@ class Measure(models.Model):
         help_text="When the scope is a programme's areas: which programme.",
     )
     # Written by services.index_measures, never by hand: the normalised (Simplified, lowercase)
-    # searchable text, its jieba tokens, and the normalised title. The database derives its
+    # searchable text (its own title and text, then the names it is also found by, of which
+    # ``own_length`` tells the two apart), its tokens, and the normalised title. The database derives its
     # full-text index from search_tokens (a tsvector on PostgreSQL, FTS5 on SQLite).
     search_plain = models.TextField(blank=True, editable=False)
     search_tokens = models.TextField(blank=True, editable=False)
     title_plain = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    own_length = models.IntegerField(null=True, editable=False)
     # Its departments' keys, space-separated (written with the search columns): a search's facet
     # counts read them with the rest of each match's row instead of joining every match's links.
     department_keys = models.TextField(blank=True, editable=False)

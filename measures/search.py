@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 INDEX_NAME = "measures"
 # What services.index_measures writes; the database derives its full-text index from search_tokens.
-INDEXED_COLUMNS = ("search_plain", "search_tokens", "title_plain", "department_keys")
+INDEXED_COLUMNS = ("search_plain", "search_tokens", "title_plain", "department_keys", "own_length")
 TERMS_FILE = "search_terms.txt"
 DEPARTMENT_TAG = "department"
 
@@ -171,13 +171,15 @@ class Vocabulary:
 
 def index_values(row, vocabulary, segmenter):
     """The index columns of a measure, in the order of ``INDEXED_COLUMNS``. The plain text opens
-    with the title and the text, normalised (same lengths), each on its own line (``own_plain``).
-    The tokens end with the measure's departments as tags (``filters.MeasureFilterSet``)."""
+    with the title and the text, normalised (same lengths), each on its own line (``own_plain``);
+    the names it is also found by follow. The tokens end with the measure's departments as tags
+    (``filters.MeasureFilterSet``)."""
     plain = "\n".join(search.normalize_text(f) for f in vocabulary.searchable_fields(row))
     departments = sorted(row.department_ids)
     tags = [search.tag(DEPARTMENT_TAG, pk) for pk in departments]
+    own_length = len(row.title) + (1 + len(row.text) if row.text else 0)
     return (plain, " ".join(segmenter.index_tokens(plain) + tags), search.normalize(row.title),
-            " ".join(map(str, departments)))
+            " ".join(map(str, departments)), own_length)
 
 
 def own_plain(title, text, search_plain):
@@ -224,24 +226,23 @@ def matching(queryset, parsed):
     return queryset
 
 
-def _contains_every_term(field, terms):
-    q = Q()
-    for term in terms:
-        q &= functools.reduce(operator.or_, [Q(**{f"{field}__contains": form}) for form in term.forms])
-    return q
-
-
 def ranked(queryset, parsed):
-    """Whole-title matches first, then verbatim matches, then relevance; ties in source order."""
+    """Measures whose title contains every term verbatim first, then those whose own text does
+    (punctuation included, compared normalised), then by relevance; ties in source order."""
     if not parsed.terms:
         return queryset
     backend = search.backend_for(Measure)
+
+    def verbatim(contains):
+        q = Q()
+        for term in parsed.terms:
+            q &= functools.reduce(operator.or_, [contains(form) for form in term.forms])
+        return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
     queryset = backend.with_relevance(queryset, [term.expr for term in parsed.terms])
     return queryset.annotate(
-        title_hit=Case(When(_contains_every_term("title_plain", parsed.terms), then=Value(1)),
-                       default=Value(0), output_field=IntegerField()),
-        phrase_hit=Case(When(_contains_every_term("search_plain", parsed.terms), then=Value(1)),
-                        default=Value(0), output_field=IntegerField()),
+        title_hit=verbatim(lambda form: Q(title_plain__contains=form)),
+        phrase_hit=verbatim(lambda form: backend.contains(form, own=True)),
     ).order_by("-title_hit", "-phrase_hit", "-relevance", "source_order")
 
 
@@ -257,9 +258,63 @@ def highlighted(title, text, parsed, *, whole_text=False):
     return search.highlight(title, needles), marked
 
 
+def matched_via(parsed, plain, own_length):
+    """The names (a department's, a region's …) through which a measure matched the search, for
+    each term its own title and text do not contain, normalised: so that nobody wonders why a
+    measure with nothing marked is listed. ``plain`` is its indexed plain text (its own words, then
+    a line per name). ``display_names`` tells what to show for each."""
+    if not parsed or not parsed.terms or own_length is None:
+        return []
+    own, names = plain[:own_length], plain[own_length:].split("\n")[1:]
+    via = []
+    for levels in parsed.highlight_levels():
+        if any(needle in own for level in levels for needle in level if needle):
+            continue
+        # the name that holds the term as typed, else its words, else its sub-words
+        for level in levels:
+            line = next((line for line in names if any(needle and needle in line for needle in level)), None)
+            if line is not None:
+                via.append(line)
+                break
+    return list(dict.fromkeys(via))
+
+
+def display_names(departments, names):
+    """``{normalised name: name to show}`` for the names a measure is found by: each department's
+    names (``(name, every name)`` pairs: its full name and aliases show as the department), then
+    the others (category, region, programme …) as they are."""
+    shown = {}
+    for department, every in departments:
+        for name in every:
+            shown.setdefault(search.normalize_text(name), department)
+    for name in names:
+        if name:
+            shown.setdefault(search.normalize_text(name), name)
+    return shown
+
+
+def names_of(measure):
+    """The names other than its departments' that a measure (with its related rows) is found by."""
+    programme = [measure.scope_programme.name, *(r.name for r in measure.scope_programme.regions.all())] \
+        if measure.scope_programme_id else []
+    return [measure.category.name if measure.category_id else "", measure.region.name if measure.region_id else "",
+            *programme, measure.scope_as_written]
+
+
 def attach_highlights(measures, parsed, *, whole_text=False):
-    """Set ``title_highlight`` and ``highlight`` (``highlighted``) on each measure."""
+    """Set ``title_highlight`` and ``highlight`` (``highlighted``) on each measure, and
+    ``matched_via`` (the names it matched through, if only through names)."""
+    measures = list(measures)
+    plains = {}
+    if parsed and parsed.terms:
+        plains = {pk: (plain, own) for pk, plain, own in Measure.objects.filter(
+            pk__in=[m.pk for m in measures]).values_list("pk", "search_plain", "own_length")}
     for measure in measures:
         measure.title_highlight, measure.highlight = highlighted(measure.title, measure.text, parsed,
                                                                  whole_text=whole_text)
+        via = matched_via(parsed, *plains.get(measure.pk, ("", None)))
+        if via:
+            shown = display_names([(d.name, d.names) for d in measure.departments.all()], names_of(measure))
+            via = list(dict.fromkeys(shown.get(line, line) for line in via))
+        measure.matched_via = via
     return measures

@@ -29,8 +29,9 @@ def queries_for(client, url, **params):
     ("/measures/", {}, 17),  # with the index state's time stamp, which keys the cached facets
     # …and with a search, one capped read of the matches per distinct facet query (every facet's
     # counts and the page's count at once; FACET_COUNT_LIMIT); on PostgreSQL each is planned
-    # first (estimate, table size, planner settings: SearchBackend.reading_matches)
-    ("/measures/", {"q": "知识产权", "department": "cnipa"}, 28),
+    # first (estimate, table size, planner settings: SearchBackend.reading_matches); and the
+    # page's own texts, to tell the measures found only through a name (search.matched_via)
+    ("/measures/", {"q": "知识产权", "department": "cnipa"}, 29),
     ("/api/measures/", {"q": "知识产权"}, 10),
     ("/api/measures/", {"region": "hang-yong-wen"}, 7),
     ("/measures/11/", {}, 8),

@@ -87,10 +87,12 @@ def test_punctuation_query_page_explains_itself(client):
 
 
 def test_a_query_over_the_cap_gets_a_clear_message(client):
-    response = client.get("/api/measures/", {"q": "知" * 101})
+    from catalogue.search.query import MAX_QUERY_LENGTH
+
+    response = client.get("/api/measures/", {"q": "知" * (MAX_QUERY_LENGTH + 1)})
     assert response.status_code == 400
     assert "搜索词太长" in response.json()["error"]
-    page = client.get("/measures/", {"q": "知" * 101})
+    page = client.get("/measures/", {"q": "知" * (MAX_QUERY_LENGTH + 1)})
     assert page.status_code == 400 and "搜索词太长" in page.content.decode()
 
 

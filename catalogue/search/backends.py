@@ -21,11 +21,13 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections, transaction
 from django.db.models import F, FloatField, Lookup, Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
+from django.db.models.lookups import Contains as ContainsLookup
 
 from . import schema
 from .query import All, Any, Contains, Word, all_of, any_of, is_pure_index, leaves
 from .segment import tag
-from .text import ideographs
+from .text import bigrams, ideographs, word_pieces
 
 
 def _combine(children, op):
@@ -35,6 +37,8 @@ def _combine(children, op):
 class SearchBackend(abc.ABC):
     tokens_field = "search_tokens"
     plain_field = "search_plain"
+    # How much of the plain text is the row's own text (the rest: names it is also found by).
+    own_length_field = "own_length"
 
     def __init__(self, model, alias="default"):
         self.model = model
@@ -42,15 +46,31 @@ class SearchBackend(abc.ABC):
         self.table = model._meta.db_table
         self.pk_column = model._meta.pk.column
 
+    def contains(self, text, *, own=False):
+        """A Q object: the plain text (or its own part) contains ``text``, checked in the row."""
+        plain = F(self.plain_field)
+        if own:
+            plain = Substr(plain, 1, F(self.own_length_field))
+        return Q(ContainsLookup(plain, text))
+
+    def verbatim(self, node):
+        """The rows whose plain text contains ``node.text``. The index finds the candidates, the
+        rows that carry every pair of adjacent characters of it (or its character); where the
+        index's tokens say it exactly (one or two ideographs, in the text anywhere) no row is read."""
+        pieces = word_pieces(node.text)
+        tokens = [pair for piece in pieces for pair in bigrams(piece)]
+        tokens += [piece for piece in pieces if len(piece) == 1 and ideographs(piece)]
+        if not tokens:
+            return self.contains(node.text, own=node.own)
+        candidates = self.index_match(all_of([Word(token) for token in dict.fromkeys(tokens)]))
+        exact = not node.own and pieces == [node.text] and len(node.text) <= 2 and \
+            all(ideographs(character) for character in node.text)
+        return candidates if exact else candidates & self.contains(node.text, own=node.own)
+
     def match(self, node):
         """A Q object selecting the rows that match the query tree ``node``."""
         if isinstance(node, Contains):
-            substring = Q(**{f"{self.plain_field}__contains": node.text})
-            chars = ideographs(node.text)
-            if not chars:
-                return substring
-            candidates = self.index_match(all_of([Word(c) for c in chars]))
-            return candidates if node.text == chars[0] else candidates & substring
+            return self.verbatim(node)
         if is_pure_index(node):
             return self.index_match(node)
         op = operator.and_ if isinstance(node, All) else operator.or_
@@ -105,18 +125,17 @@ class SQLiteBackend(SearchBackend):
         return Q(pk__in=RawSQL(sql, [self._fts_string(node)]))
 
     def with_relevance(self, queryset, nodes):
-        # bm25() needs its MATCH in the same query: join the FTS table once, on exactly the
-        # expression the rows were selected by (a per-row subquery would rerun the MATCH per row).
-        # Terms that match by substring only (single characters) have no bm25: no ranking then.
-        if not nodes or not all(is_pure_index(node) for node in nodes):
+        # bm25() needs its MATCH in the same query: a subquery per row, for the rows ranked (at
+        # most pagination.COUNT_CAP); FTS5 finds one row's entries by its rowid. Rows matched
+        # verbatim without any of the words rank 0.
+        words = sorted({leaf.text for node in nodes for leaf in leaves(node) if isinstance(leaf, Word)})
+        if not words:
             return super().with_relevance(queryset, nodes)
-        match = " AND ".join(self._fts_string(node) for node in nodes)
-        return queryset.extra(
-            select={"relevance": f'-bm25("{self.fts}")'},  # lower is better in bm25: negate
-            tables=[self.fts],
-            where=[f'"{self.fts}".rowid = "{self.table}"."{self.pk_column}"', f'"{self.fts}" MATCH %s'],
-            params=[match],
-        )
+        fts = self.fts
+        rank = (f'COALESCE((SELECT -bm25("{fts}") FROM "{fts}" WHERE "{fts}" MATCH %s '  # lower is better: negate
+                f'AND "{fts}".rowid = "{self.table}"."{self.pk_column}"), 0)')
+        return queryset.annotate(relevance=RawSQL(rank, [self._fts_string(Any(tuple(Word(w) for w in words)))],
+                                                  output_field=FloatField()))
 
     def schema_problems(self):
         with connections[self.alias].cursor() as cursor:

@@ -1,8 +1,11 @@
 """What a user's query means, independent of the database.
 
-A query is whitespace-separated terms; every term must match and ``-term`` excludes. Quotes,
-``*``, ``NEAR``, ``OR`` and other operator syntax of FTS5 or tsquery are plain text here: only the
-word characters of a term are searched for, and they reach the database as quoted tokens or bound
+A query is whitespace-separated terms; every term must match and ``-term`` excludes. A term
+matches a measure whose text contains it verbatim (compared after normalising both: width, case,
+script), however jieba segments either; or, failing that, that has its words. Punctuation inside a
+term separates the runs of characters that must each be found: it never joins them. Quotes, ``*``,
+``NEAR``, ``OR`` and other operator syntax of FTS5 or tsquery are plain text here: only the word
+characters of a term are searched for, and they reach the database as quoted tokens or bound
 parameters, never as syntax.
 """
 from dataclasses import dataclass, field
@@ -10,9 +13,10 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from .segment import Segmenter
-from .text import fold_width_and_case, query_forms, word_pieces
+from .text import fold_width_and_case, ideographs, query_forms, trimmed, word_pieces
 
-MAX_QUERY_LENGTH = 100
+# Long enough for a sentence pasted from a policy text; a query is not a document.
+MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
 
 
@@ -28,8 +32,10 @@ class Word:
 
 @dataclass(frozen=True)
 class Contains:
-    """A substring of the normalised text: for single characters, which no word token holds."""
+    """A string the normalised text contains verbatim: the searchable text (names included), or,
+    with ``own``, the measure's own title and text only."""
     text: str
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,9 @@ def is_pure_index(node):
 @dataclass
 class Term:
     raw: str
-    forms: list  # normalised forms, word characters only, e.g. ["知识产权质押"]
+    forms: list  # normalised forms, punctuation inside kept, e.g. ["知识产权质押", "知識產權質押"]
     expr: object
+    runs: list = field(default_factory=list)  # the forms' runs of word characters
 
 
 @dataclass
@@ -97,54 +104,58 @@ class ParsedQuery:
                            list(self.excluded))
 
     def highlight_levels(self):
-        """For each term, what to mark in order of preference: the whole term, its words, then
-        the sub-words that stood in for a word. Marking 技术 all over a text that contains
-        技术经理人 would bury the match."""
+        """For each term, what to mark in order of preference: the whole term as typed
+        (punctuation included), its runs of characters, its words, then the sub-words that stood
+        in for a word. Marking 技术 all over a text that contains 技术经理人 would bury the match."""
         levels = []
         for term in self.terms:
-            texts = list(dict.fromkeys(leaf.text for leaf in leaves(term.expr)))
+            texts = list(dict.fromkeys(leaf.text for leaf in leaves(term.expr) if isinstance(leaf, Word)))
             subs = [t for t in texts if any(t != other and t in other for other in texts)]
             words = [t for t in texts if t not in subs]
-            levels.append([term.forms, words, subs])
+            levels.append([term.forms, term.runs, words, subs])
         return levels
 
 
-def _form_expr(form, segmenter):
-    words = segmenter.query_words(form)
-    if not words:
-        return None
-    if all(len(w) == 1 for w in words):
-        # The term fell apart into single characters (杭甬, 甬): no index token holds it, so look
-        # for each unbroken run of it as a substring.
-        return all_of([Contains(piece) for piece in word_pieces(form)])
-    parts, run = [], []
+def _word_expr(word, segmenter):
+    """A word, or the dictionary words that make it up (知识产权: 知识 and 产权)."""
+    subs = segmenter.sub_words(word)
+    return any_of([Word(word), all_of([Word(s) for s in subs])]) if subs else Word(word)
 
-    def flush():
-        if run:
-            parts.append(Contains("".join(run)))
-            run.clear()
 
-    for word in words:
-        if len(word) == 1:
-            run.append(word)
-            continue
-        flush()
-        subs = segmenter.sub_words(word)
-        parts.append(any_of([Word(word), all_of([Word(s) for s in subs])]) if subs else Word(word))
-    flush()
-    return all_of(parts)
+def _run_expr(run, segmenter):
+    """A run of characters: its words wherever they stand (知识产权质押: 知识产权 and 质押 apart; a
+    long word also by its sub-words), or the run verbatim. The words come first: the index alone
+    answers them. A run that falls apart into single characters is looked for verbatim only."""
+    words = segmenter.query_words(run)
+    if all(len(word) == 1 for word in words):
+        return Contains(run)
+    parts = [_word_expr(word, segmenter) if len(word) > 1 else Word(word)
+             for word in words if len(word) > 1 or ideographs(word)]
+    return any_of([all_of(parts), Contains(run)])
 
 
 def _term(raw, segmenter):
-    forms, exprs = [], []
+    forms, runs, exprs = [], [], []
     for form in query_forms(raw):
-        expr = _form_expr(form, segmenter)
-        if expr is not None:
-            forms.append("".join(word_pieces(form)))
-            exprs.append(expr)
+        pieces = word_pieces(form)
+        if not pieces:
+            continue
+        forms.append(trimmed(form))
+        runs += pieces
+        exprs.append(all_of([_run_expr(piece, segmenter) for piece in pieces]))
     if not exprs:
         return None
-    return Term(raw=raw, forms=list(dict.fromkeys(forms)), expr=any_of(exprs))
+    return Term(raw=raw, forms=list(dict.fromkeys(forms)), expr=any_of(exprs), runs=list(dict.fromkeys(runs)))
+
+
+def _excluded_term(raw):
+    """An exclusion: the measures whose own text contains the phrase, in any of its forms."""
+    forms = [trimmed(form) for form in query_forms(raw) if word_pieces(form)]
+    if not forms:
+        return None
+    forms = list(dict.fromkeys(forms))
+    return Term(raw=raw, forms=forms, expr=any_of([Contains(form, own=True) for form in forms]),
+                runs=list(dict.fromkeys(piece for form in forms for piece in word_pieces(form))))
 
 
 def parse(text, segmenter):
@@ -165,8 +176,10 @@ def parse(text, segmenter):
     if callable(segmenter) and not isinstance(segmenter, Segmenter):
         segmenter = segmenter()
     for piece in pieces:
-        negative = piece.startswith("-") and len(piece) > 1
-        term = _term(piece[1:] if negative else piece, segmenter)
-        if term is not None:
-            (query.excluded if negative else query.terms).append(term)
+        if piece.startswith("-") and len(piece) > 1:
+            term = _excluded_term(piece[1:])
+            if term is not None:
+                query.excluded.append(term)
+        elif (term := _term(piece, segmenter)) is not None:
+            query.terms.append(term)
     return query

@@ -9,7 +9,7 @@ import threading
 
 import jieba
 
-from .text import ideographs, normalize, sentences, word_pieces
+from .text import bigrams, ideographs, normalize, sentences, word_pieces
 
 SENTENCE_CACHE_SIZE = 65536
 
@@ -38,7 +38,9 @@ def warm_up():
 
 # Raised when what an index holds changes, so that indexes built the old way are rebuilt
 # (the version is recorded with the index; see measures.search.check_index_version).
-INDEX_FORMAT = 3  # 2: every ideograph is a token too; 3: tags (below), and measures' department keys
+# 2: every ideograph is a token too; 3: tags (below), and measures' department keys; 4: every pair
+# of adjacent characters (bigram) is a token too.
+INDEX_FORMAT = 4
 
 # A tag is an index token saying that a row has a value of a filter (a measure's department), so
 # that a search and that filter are answered together inside the index: one scan intersecting two
@@ -86,12 +88,13 @@ class Segmenter:
 
     def index_tokens(self, normalized_text):
         """Every token a document is found by: words and their dictionary sub-words, then each
-        ideograph of the text once. The ideographs let the index answer a search for single
-        characters (甬), which no word holds, instead of a scan of every text."""
+        ideograph and each bigram of the text once. With them the index answers a search for
+        any string the text contains, however the words fall: a character (甬) or a pair by its
+        token alone, a longer string by its pairs, then checked in the text."""
         tokens = []
         for sentence in sentences(normalized_text):
             tokens.extend(self._tokens_of(sentence))
-        return tokens + ideographs(normalized_text)
+        return tokens + ideographs(normalized_text) + bigrams(normalized_text)
 
     def query_words(self, normalized_text):
         """The words of a query, in order, punctuation dropped."""

@@ -144,3 +144,22 @@ def ideographs(text):
 def word_pieces(token):
     """Letters/digits/CJK runs of a token: the part both FTS engines index the same way."""
     return WORD_RE.findall(token)
+
+
+def bigrams(text):
+    """The distinct pairs of adjacent characters within each run of word characters of ``text``
+    (punctuation, spaces and line ends end a run): a text contains a two-character string
+    exactly when the pair is among its bigrams."""
+    pairs = {}
+    for piece in word_pieces(text):
+        for i in range(len(piece) - 1):
+            pairs[piece[i:i + 2]] = None
+    return list(pairs)
+
+
+def trimmed(text):
+    """``text`` without the punctuation and spaces around it (“质押” → 质押); inside it, kept."""
+    pieces = word_pieces(text)
+    if not pieces:
+        return ""
+    return text[text.index(pieces[0]):text.rindex(pieces[-1]) + len(pieces[-1])]
