@@ -222,9 +222,17 @@ class SQLiteBackend(SearchBackend):
         return Q(pk__in=RawSQL(sql, [self._fts_string(node)]))
 
     def with_relevance(self, queryset, nodes):
-        # bm25() needs its MATCH in the same query: a subquery per row, for the rows ranked (at
-        # most pagination.COUNT_CAP); FTS5 finds one row's entries by its rowid. Rows matched
-        # verbatim without any of the words rank 0.
+        # bm25() needs its MATCH in the same query. Where the index alone selected the rows, join
+        # the FTS table once on exactly that expression; otherwise a subquery per row ranked (at
+        # most pagination.COUNT_CAP), rows matched verbatim without any of the words ranking 0.
+        simplified = [self._simplified(node) for node in nodes]
+        if simplified and all(is_pure_index(node) for node in simplified):
+            return queryset.extra(
+                select={"relevance": f'-bm25("{self.fts}")'},  # lower is better in bm25: negate
+                tables=[self.fts],
+                where=[f'"{self.fts}".rowid = "{self.table}"."{self.pk_column}"', f'"{self.fts}" MATCH %s'],
+                params=[" AND ".join(self._fts_string(node) for node in simplified)],
+            )
         words = sorted({leaf.text for node in nodes for leaf in leaves(node) if isinstance(leaf, Word)})
         if not words:
             return super().with_relevance(queryset, nodes)

@@ -56,14 +56,17 @@ class Command(BaseCommand):
         self.stdout.write(f"measures: {Measure.objects.count():,} | admin edit of {dept.name}'s aliases, {repeat} times: "
                           f"median {statistics.median(timings):.0f} ms, max {max(timings):.0f} ms "
                           f"(rebuilds queued: {queued})")
-        if repeat % 2:  # the alias is still there: take it out, as the data was
+        # What the worker then does (the tasks queued are one rebuild's worth of work): with the
+        # alias in, then again with it out, as the data was.
+        for aliases in (original + [ALIAS], original):
             dept.refresh_from_db()
-            dept.aliases = original
-            dept.save()
-        started = time.perf_counter()
-        with without_statement_timeout():
-            count = services.rebuild_search_index(force=False)
-        elapsed = time.perf_counter() - started
+            if dept.aliases != aliases:
+                dept.aliases = aliases
+                dept.save()
+            started = time.perf_counter()
+            with without_statement_timeout():
+                count = services.rebuild_search_index(force=False)
+            elapsed = time.perf_counter() - started
+            self.stdout.write(f"the rebuild the worker runs: {count:,} measures in {elapsed:.1f} s "
+                              f"({count / elapsed:,.0f}/s), in one process")
         DBTaskResult.objects.filter(status="READY", task_path__endswith="rebuild_search_index").delete()
-        self.stdout.write(f"the rebuild the worker runs: {count:,} measures in {elapsed:.1f} s "
-                          f"({count / elapsed:,.0f}/s), in one process")
