@@ -27,6 +27,14 @@ def manage(*args, env, check=True):
                           text=True, check=check, timeout=300)
 
 
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 class Gunicorn:
     def __init__(self, env, workers=1):
         self.port = free_port()
@@ -50,11 +58,7 @@ class Gunicorn:
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop(self.process)
 
     def get(self, path, headers=None, timeout=10):
         """(status, headers, body, seconds) for one request on a fresh connection."""
@@ -220,8 +224,4 @@ class Worker:
         return self
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop(self.process)
