@@ -52,13 +52,16 @@ fixtures: install
 lint-imports: install
 	$(VENV)/bin/lint-imports
 
+# The suite runs with its own settings (catalogue.settings.test), whatever the shell exports.
+TEST_SETTINGS := DJANGO_SETTINGS_MODULE=catalogue.settings.test
+
 test: install lint-imports
-	$(PY) -m pytest
+	$(TEST_SETTINGS) $(PY) -m pytest
 
 # The same suite on PostgreSQL (server on 127.0.0.1:5432, trust auth).
 DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/catalogue
 test-postgres: install
-	DATABASE_URL=$(DATABASE_URL_PG) $(PY) -m pytest
+	$(TEST_SETTINGS) DATABASE_URL=$(DATABASE_URL_PG) $(PY) -m pytest
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .hypothesis
