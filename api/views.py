@@ -10,6 +10,7 @@ from ninja.renderers import BaseRenderer
 from catalogue.i18n import localized
 from catalogue import jsonapi
 from catalogue.pagination import paginate
+from catalogue.ratelimit import retry_after, too_many_requests
 from catalogue.shortcuts import Invalid, NotFound
 from lookup.selectors import applies_to
 from lookup.views import MAX_PLACE_LENGTH, place_text, too_long
@@ -125,7 +126,8 @@ def _place(place):
 @api.get("/applies/", url_name="applies",
          summary="What applies to a place: nationwide measures, through reform areas and pilot regions, and "
                  "measures naming it",
-         response={200: schemas.Applies, 300: schemas.Ambiguous, 400: schemas.Error, 404: schemas.UnknownPlace})
+         response={200: schemas.Applies, 300: schemas.Ambiguous, 400: schemas.Error, 404: schemas.UnknownPlace,
+                   429: schemas.Error})
 def applies(request, query: Query[schemas.PlaceQuery]):
     text = place_text(request)
     if not text:
@@ -137,6 +139,9 @@ def applies(request, query: Query[schemas.PlaceQuery]):
         return Status(300, {"error": _("“%(name)s”对应多个地方，请选择一个。") % {"name": text},
                      "candidates": [_place(p) for p in result.places]})
     if not result.found:
+        wait = retry_after(request, "place_guess")
+        if wait is not None:
+            return too_many_requests(request, wait)
         return Status(404, {"error": _("没有找到地名“%(name)s”。") % {"name": text},
                      "suggestions": [_place(p) for p in result.suggestions]})
     applicability = applies_to(result.found)

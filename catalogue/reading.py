@@ -10,6 +10,7 @@ import functools
 
 from django.utils.safestring import SafeData, mark_safe
 
+from .middleware import set_preference_cookie
 from .search.text import _converter
 
 SCRIPTS = {  # value: (label, OpenCC config, HTML lang)
@@ -21,7 +22,6 @@ SCRIPTS = {  # value: (label, OpenCC config, HTML lang)
 }
 DEFAULT = "orig"
 COOKIE = "script"
-COOKIE_AGE = 365 * 24 * 3600
 
 current = contextvars.ContextVar("reading_script", default=DEFAULT)
 
@@ -66,7 +66,7 @@ class ReadingScriptMiddleware:
         finally:
             current.reset(token)
         if from_url:
-            response.set_cookie(COOKIE, script, max_age=COOKIE_AGE, samesite="Lax")
+            set_preference_cookie(response, COOKIE, script)
         return response
 
 

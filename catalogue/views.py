@@ -2,8 +2,10 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from .jsonapi import json_response
+from .middleware import RETRY_AFTER_SECONDS
 
 
 def about(request):
@@ -38,14 +40,17 @@ def server_error(request):
     return _error(request, 500, _("服务器出错了，请稍后再试。"))
 
 
+@never_cache
 def healthz(request):
-    """Whether the app can reach its database: 200 or 503, as JSON."""
+    """Whether the app can reach its database: 200 or 503 (with when to ask again), as JSON."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
-        return json_response({"status": "unavailable", "database": exc.__class__.__name__}, status=503)
+        response = json_response({"status": "unavailable", "database": exc.__class__.__name__}, status=503)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
     return json_response({"status": "ok", "database": "ok"})
 
 

@@ -3,6 +3,7 @@ import unicodedata
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from catalogue.ratelimit import retry_after, too_many_requests
 from catalogue.shortcuts import get_object_or_404
 from measures.models import Measure
 from pilots import maps
@@ -78,6 +79,9 @@ def place_lookup(request):
         return redirect(result.found.get_absolute_url())
     if result.places:
         return render(request, "lookup/place_lookup.html", {"text": text, "candidates": result.places})
+    wait = retry_after(request, "place_guess")
+    if wait is not None:
+        return too_many_requests(request, wait)
     return render(request, "lookup/place_lookup.html", {
         "text": text, "suggestions": result.suggestions, "unknown": True,
     }, status=404)

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from catalogue.pagination import capped_count, paginate, recapped
+from catalogue.ratelimit import rate_limited
 from catalogue.search import QueryError
 from catalogue.shortcuts import NotFound, get_object_or_404
 from pilots.models import Programme
@@ -172,6 +173,7 @@ def department_detail(request, slug):
     })
 
 
+@rate_limited("export")
 def measure_export(request, fmt):
     if fmt not in exports.FORMATS:
         raise NotFound(_("没有这种导出格式。"))

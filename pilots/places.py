@@ -1,5 +1,8 @@
 """Finding a place by any of its names, and which pilot regions cover it."""
+import collections
 import difflib
+import functools
+import heapq
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -11,6 +14,10 @@ from . import gazetteer
 from .models import Level, Membership, MembershipKind, Place
 
 PLACES_VERSION = "places"
+# What a misspelt name is compared with (PlaceIndex.close_keys): its first characters, against the
+# short names sharing most of them.
+CLOSE_KEY_CHARS = 12
+CLOSE_KEY_CANDIDATES = 100
 
 
 class PlaceIndex:
@@ -30,12 +37,17 @@ class PlaceIndex:
         self.short_names = {}
         self.level = {}
         self.pinyin = {}
+        self.short_names_with = collections.defaultdict(list)  # a character → short names holding it
         for pk, parent_id, names, name, short, level, spelled in rows:
             self.parent[pk] = parent_id
             self.level[pk] = level
             self.pinyin[pk] = spelled
             full = gazetteer.lookup_key(name)
-            self.short_names.setdefault(gazetteer.lookup_key(short), pk)
+            short_key = gazetteer.lookup_key(short)
+            if short_key not in self.short_names:
+                self.short_names[short_key] = pk
+                for ch in set(short_key):
+                    self.short_names_with[ch].append(short_key)
             for key in names:
                 strength = 0 if key == full else (2 if level == Level.COUNTY else 1)
                 self.by_key.setdefault(key, []).append((strength, pk))
@@ -61,11 +73,20 @@ class PlaceIndex:
         return gazetteer.resolve(text, self.exact, self.within)
 
     def close_keys(self, text, limit=6):
-        """Places whose short name looks like the typed one: same characters, similar order."""
-        key = gazetteer.lookup_key(gazetteer.short_name(text))
+        """Places whose short name looks like the typed one: same characters, similar order.
+
+        Bounded whatever is typed: only the first ``CLOSE_KEY_CHARS`` characters are compared
+        (no short name is longer), candidates come from the names sharing a character with them
+        (an index, not a scan), and only the ``CLOSE_KEY_CANDIDATES`` sharing the most are scored."""
+        key = gazetteer.lookup_key(gazetteer.short_name(text))[:CLOSE_KEY_CHARS]
         if not key:
             return []
-        sharing = [k for k in self.short_names if set(k) & set(key)]
+        shared = collections.Counter()
+        for ch in set(key):
+            shared.update(self.short_names_with.get(ch, ()))
+        sharing = heapq.nlargest(CLOSE_KEY_CANDIDATES, shared, key=lambda k: (
+            shared[k] + 0.3 * (k[0] == key[0]) + 0.1 * (len(k) == len(key))
+            + 0.05 * (self.level[self.short_names[k]] != Level.COUNTY), k))
         spelled = gazetteer.pinyin(key)
 
         def score(k):
@@ -88,12 +109,21 @@ place_index = Versioned(PLACES_VERSION, PlaceIndex)
 class PlaceSearch:
     text: str
     places: list
-    suggestions: list  # none found: close names
     namesakes: list    # found: other places answering to the same name
 
     @property
     def found(self):
         return self.places[0] if len(self.places) == 1 else None
+
+    @functools.cached_property
+    def suggestions(self):
+        """None found: the places with names close to the text. Computed when asked for, so that
+        a caller can first decide whether this client may have it (catalogue.ratelimit)."""
+        if self.places or (self.text.isascii() and self.text.isdigit()):
+            return []
+        close = place_index.get().close_keys(self.text)
+        by_pk = Place.objects.with_parents().in_bulk(close)
+        return [by_pk[pk] for pk in close if pk in by_pk]
 
 
 def find_place(text):
@@ -102,16 +132,14 @@ def find_place(text):
     text = (text or "").strip()
     if text.isascii() and text.isdigit():  # a GB/T 2260 code, 6 digits or the 12-digit form
         places = list(Place.objects.with_parents().filter(code=text[:6])) if len(text) in (6, 12) else []
-        return PlaceSearch(text, places, [], [])
+        return PlaceSearch(text, places, [])
     index = place_index.get()
     pks = index.resolve(text)
     places = sorted(Place.objects.with_parents().filter(pk__in=pks), key=lambda p: p.code)
     if not places:
-        close = index.close_keys(text)
-        by_pk = Place.objects.with_parents().in_bulk(close)
-        return PlaceSearch(text, [], [by_pk[pk] for pk in close if pk in by_pk], [])
+        return PlaceSearch(text, [], [])
     others = [pk for pk in index.all_named(gazetteer.lookup_key(text)) if pk not in pks]
-    return PlaceSearch(text, places, [], list(Place.objects.with_parents().filter(pk__in=others)))
+    return PlaceSearch(text, places, list(Place.objects.with_parents().filter(pk__in=others)))
 
 
 def namesakes(place):

@@ -71,6 +71,16 @@ def test_cookies_are_secure(prod_server):
     assert status == 200
     cookie = headers["Set-Cookie"]
     assert "csrftoken=" in cookie and "Secure" in cookie
+    # The reader's choices of reading script and interface language too.
+    for query, name in [("script=tw", "script="), ("lang=en", "django_language=")]:
+        status, headers, _, _ = prod_server.get(f"/about/?{query}", HTTPS)
+        cookie = headers["Set-Cookie"]
+        assert status == 200 and cookie.startswith(name) and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_pages_are_private_to_their_reader_in_production(prod_server):
+    status, headers, _, _ = prod_server.get("/about/", HTTPS)
+    assert status == 200 and "Cookie" in headers["Vary"] and "private" in headers["Cache-Control"]
 
 
 def test_plain_http_is_redirected_to_https(prod_server):

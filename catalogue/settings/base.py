@@ -35,11 +35,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "catalogue.middleware.ReaderDependentCachingMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "catalogue.middleware.UnreadableRequestMiddleware",
     "catalogue.middleware.LanguageFromQueryMiddleware",
-    "catalogue.middleware.RejectNulMiddleware",
     "catalogue.reading.ReadingScriptMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -61,6 +62,14 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy the client's address comes from X-Forwarded-For, believed only as far as
+# it was written by these proxies (comma-separated addresses or networks): lockouts and rate
+# limits then fall on the client, not on the proxy every request comes through.
+TRUSTED_PROXIES = [p for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "catalogue.clientip.client_ip"
+# Login and its redirect are the admin's: a `next=` refused as unsafe lands on the admin's index.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Headers every response carries; production adds HSTS and secure cookies.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -114,12 +123,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Readers keep reading while a writer (a reindex in the worker) holds its transaction.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"init_command": "PRAGMA journal_mode=WAL;"})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, whose waits for the server end by DATABASE_CLIENT_TIMEOUT in the app
+    # servers' workers (catalogue.db).
+    DATABASES["default"]["ENGINE"] = "catalogue.db_backends.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         # An unreachable server must fail fast (the page answers 503 within 2 s), and no query
         # may hold a worker for long.
         "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "2")),
         "options": f"-c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', '5000'))}",
+        # A server cut off by the network (packets dropped, nothing refused) is given up by the
+        # kernel in seconds, not after the quarter of an hour TCP otherwise retransmits for: when
+        # what was sent goes unacknowledged for DB_TCP_USER_TIMEOUT_MS, or an idle connection's
+        # probes (after DB_KEEPALIVES_IDLE s, DB_KEEPALIVES_COUNT of them DB_KEEPALIVES_INTERVAL s
+        # apart) go unanswered. A busy server's kernel acknowledges both, so long statements (a
+        # reindex) are never cut; a hung server's kernel does too, which only
+        # DATABASE_CLIENT_TIMEOUT catches.
+        "keepalives": 1,
+        "keepalives_idle": int(os.environ.get("DB_KEEPALIVES_IDLE", "5")),
+        "keepalives_interval": int(os.environ.get("DB_KEEPALIVES_INTERVAL", "2")),
+        "keepalives_count": int(os.environ.get("DB_KEEPALIVES_COUNT", "3")),
+        "tcp_user_timeout": int(os.environ.get("DB_TCP_USER_TIMEOUT_MS", "10000")),
     })
+# Seconds an app server's request waits for the database (a query, a commit, the health check,
+# connecting) before it answers 503: a database that hangs (a network partition, a stopped
+# server) must not freeze the workers. Under 2 s, with room for the page, so that the 503 arrives
+# within 2 s. 0 turns it off. PostgreSQL only; commands and the task worker are not bound by it.
+DATABASE_CLIENT_TIMEOUT = float(os.environ.get("DB_CLIENT_TIMEOUT", "1.5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"
@@ -144,6 +173,12 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # Seed texts and curated reference facts the fixtures are built from.
 SOURCES_DIR = BASE_DIR / "fixtures" / "sources"
 REFERENCE_DIR = BASE_DIR / "fixtures" / "reference"
+
+# Requests per client and window (count, seconds) on the costliest anonymous paths (catalogue.ratelimit).
+RATE_LIMITS = {
+    "export": (int(os.environ.get("RATE_LIMIT_EXPORTS", "20")), 60),
+    "place_guess": (int(os.environ.get("RATE_LIMIT_PLACE_GUESSES", "60")), 60),
+}
 
 MEASURES_PAGE_SIZE = 20
 API_PAGE_SIZE = 20
