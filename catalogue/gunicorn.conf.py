@@ -15,3 +15,12 @@ graceful_timeout = 10
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # unset: no access log
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    """A sync worker serves its requests in its main thread: there every wait for the database
+    ends by DB_CLIENT_TIMEOUT, and a database that hangs is a 503, not a frozen worker. (With
+    GUNICORN_THREADS above 1, requests run in other threads, which no deadline reaches.)"""
+    from catalogue.db import bound_database_waits
+
+    bound_database_waits()

@@ -1,6 +1,10 @@
-"""Real servers for tests and scripts: gunicorn in a subprocess, and a loopback TCP proxy that can be cut."""
+"""Real servers for tests and scripts: gunicorn in a subprocess, and a loopback TCP proxy that can
+be cut (in a thread of the caller) or frozen (in a process of its own).
+
+`python -m scripts.servers proxy TARGET_HOST TARGET_PORT [LISTEN_PORT]` runs the proxy alone."""
 import http.client
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -81,9 +85,9 @@ class TcpProxy:
     """Forwards 127.0.0.1:<port> to a target; ``cut()`` drops every connection and refuses new
     ones, ``restore()`` listens again. Stands in for a database server going away."""
 
-    def __init__(self, target_host, target_port):
+    def __init__(self, target_host, target_port, port=None):
         self.target = (target_host, target_port)
-        self.port = free_port()
+        self.port = port or free_port()
         self._lock = threading.Lock()
         self._pairs = []
         self._listener = None
@@ -162,6 +166,48 @@ class TcpProxy:
                     pass
 
 
+class ProxyProcess:
+    """A TcpProxy in a process of its own, which ``freeze()`` stops (SIGSTOP) and ``thaw()``
+    resumes (SIGCONT). Frozen, it is a database behind a network partition as its clients see it:
+    the kernel still accepts connections and acknowledges what is sent, and nothing ever answers."""
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        self.port = None
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.servers", "proxy", self.target[0], str(self.target[1])],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )
+        line = self.process.stdout.readline()  # "listening on <port>", once it listens
+        if not line.startswith("listening on "):
+            stop(self.process)
+            raise RuntimeError(f"the proxy did not start: {line!r}")
+        self.port = int(line.split()[-1])
+        return self
+
+    def __exit__(self, *exc):
+        self.thaw()  # a stopped process would not act on SIGTERM
+        stop(self.process)
+
+    def freeze(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.process.send_signal(signal.SIGCONT)
+
+
+def run_proxy(target_host, target_port, port=None):
+    """Forward until SIGTERM or SIGINT (blocked here, and so in the proxy's threads, and awaited)."""
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    with TcpProxy(target_host, int(target_port), port=int(port) if port else None) as proxy:
+        print(f"listening on {proxy.port}", flush=True)
+        signal.sigwait(stop_signals)
+
+
 class ScratchDatabase:
     """A catalogue database of its own, migrated and loaded, for tests that run real processes
     (servers, the task worker) beside the suite: a file for SQLite, a database of the same server
@@ -225,3 +271,10 @@ class Worker:
 
     def __exit__(self, *exc):
         stop(self.process)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "proxy":
+        run_proxy(*sys.argv[2:])
+    else:
+        sys.exit("usage: python -m scripts.servers proxy TARGET_HOST TARGET_PORT [LISTEN_PORT]")
