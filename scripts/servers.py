@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -46,14 +47,17 @@ class Gunicorn:
         self.process = None
 
     def __enter__(self):
+        # Its log goes to a file, read when asked for: a pipe nobody reads fills up after 64 KiB
+        # of warnings and then blocks every worker that writes one.
+        self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "catalogue/gunicorn.conf.py", "catalogue.wsgi"],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.process.stdout.read()}")
+                raise RuntimeError(f"gunicorn exited: {self.output()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return self
@@ -63,6 +67,12 @@ class Gunicorn:
 
     def __exit__(self, *exc):
         stop(self.process)
+        self.log.close()
+
+    def output(self):
+        """What the server has logged so far."""
+        self.log.seek(0)
+        return self.log.read()
 
     def get(self, path, headers=None, timeout=10):
         """(status, headers, body, seconds) for one request on a fresh connection."""
@@ -263,14 +273,16 @@ class Worker:
         self.process = None
 
     def __enter__(self):
+        self.log = tempfile.TemporaryFile("w+")  # not a pipe: see Gunicorn
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
         )
         return self
 
     def __exit__(self, *exc):
         stop(self.process)
+        self.log.close()
 
 
 if __name__ == "__main__":
