@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from catalogue.search import backend_for
 from measures import search
-from measures.models import Measure, Scope, ordered_departments_of, scope_label_of
+from measures.models import Document, Measure, Scope, ordered_departments_of, scope_label_of
+from measures import validity
 from pilots.models import Programme, Region
 
 
@@ -18,6 +19,39 @@ class Named(NamedTuple):
 
 COLUMNS = ("pk", "title", "number", "text", "document__slug", "document__title", "category__name",
            "departments_as_written", "scope", "scope_as_written", "region_id", "scope_programme_id")
+# What a measure's status is worked out from (measures.validity), read in the same query.
+DOCUMENT_COLUMNS = ("document_id", *(f"document__{field}" for field in validity.FIELDS),
+                    "document__superseded_by__slug", "document__superseded_by__title")
+
+
+def status_payload(document, on=None):
+    """``schemas.Validity`` for ``document`` on the day ``on`` (today)."""
+    status = validity.validity_of(document, on)
+    replacement = status.superseded_by
+    return {
+        "code": status.code,
+        "label": status.label,
+        "expires_on": status.expires_on,
+        "basis": status.basis,
+        "superseded_by": {"slug": replacement.slug, "title": replacement.title} if replacement else None,
+    }
+
+
+def statuses(rows):
+    """``{document pk: status payload}`` for the documents of value ``rows`` (COLUMNS, then
+    DOCUMENT_COLUMNS), each worked out once, all for the same day."""
+    on, found = validity.today(), {}
+    for row in rows:
+        document_id, *fields, replacement_slug, replacement_title = row[len(COLUMNS):]
+        if document_id in found:
+            continue
+        document = Document(pk=document_id, title=row[COLUMNS.index("document__title")],
+                            **dict(zip(validity.FIELDS, fields)))
+        if document.superseded_by_id:
+            document.superseded_by = Document(pk=document.superseded_by_id, slug=replacement_slug,
+                                              title=replacement_title)
+        found[document_id] = status_payload(document, on)
+    return found
 
 
 def measure_url(request):
@@ -31,9 +65,10 @@ def measure_payloads(request, keys, parsed=None):
     """``{pk: payload}`` for the measures with these keys (those that still exist), with the
     matches of ``parsed`` marked."""
     backend = backend_for(Measure)
-    rows = list(backend.by_keys(Measure.objects.all(), keys).values_list(*COLUMNS))
+    rows = list(backend.by_keys(Measure.objects.all(), keys).values_list(*COLUMNS, *DOCUMENT_COLUMNS))
     if not rows:
         return {}
+    status_of = statuses(rows)
     departments = {}
     links = backend.by_keys(Measure.departments.through.objects.all(), [row[0] for row in rows], "measure_id")
     for measure_id, name, position, full_name, aliases in links.values_list(
@@ -47,8 +82,9 @@ def measure_payloads(request, keys, parsed=None):
     url_of = measure_url(request)
     plains = search.plain_texts([row[0] for row in rows if search.needs_names(parsed, row[1], row[3])])
     payloads = {}
-    for (pk, title, number, text, document_slug, document_title, category, as_written, scope, scope_as_written,
-         region_id, programme_id) in rows:
+    for row in rows:
+        (pk, title, number, text, document_slug, document_title, category, as_written, scope, scope_as_written,
+         region_id, programme_id), document_id = row[:len(COLUMNS)], row[len(COLUMNS)]
         region = regions[region_id] if scope == Scope.REGION else None
         programme = programmes[programme_id] if scope == Scope.PROGRAMME else None
         title_highlight, highlight = search.highlighted(title, text, parsed)
@@ -75,5 +111,6 @@ def measure_payloads(request, keys, parsed=None):
             "highlight": str(highlight) if highlight else None,
             "title_highlight": str(title_highlight) if title_highlight else None,
             "matched_via": via,
+            "status": status_of[document_id],
         }
     return payloads

@@ -12,8 +12,10 @@ from catalogue import jsonapi
 from catalogue.pagination import paginate
 from catalogue.ratelimit import retry_after, too_many_requests
 from catalogue.shortcuts import Invalid, NotFound
+from lineage.selectors import measure_line
+from lookup import compare, themes
 from lookup.selectors import applies_to
-from lookup.views import MAX_PLACE_LENGTH, place_text, too_long
+from lookup.views import MAX_PLACE_LENGTH, place_text, place_texts, too_long
 from measures.filters import MeasureFilterSet
 from measures.models import Category, Department, Document, Measure
 from measures.selectors import filtered_measures
@@ -21,7 +23,7 @@ from pilots.models import Region
 from pilots.places import find_place
 
 from . import schemas
-from .payloads import measure_payloads
+from .payloads import measure_payloads, measure_url
 
 
 class Renderer(BaseRenderer):
@@ -166,4 +168,109 @@ def applies(request, query: Query[schemas.PlaceQuery]):
                     "list_url": request.build_absolute_uri(g.list_url) if g.list_url else None}
                    for g in applicability.groups],
         "measures": measures,
+    })
+
+
+@api.get("/measures/{int:id}/links/", url_name="measure_links",
+         summary="A measure's line: the links curators accepted, both directions, each with its basis",
+         response={200: schemas.MeasureLine, 404: schemas.Error})
+def measure_links(request, id: int):
+    if not Measure.objects.filter(pk=id).exists():
+        raise NotFound(_("没有这项举措。"))
+    url_of = measure_url(request)
+    return Status(200, {"id": id, "links": [{
+        "kind": entry.link.kind,
+        "role": entry.role,
+        "label": str(entry.label),
+        "basis": localized(entry.link, "basis"),
+        "measure": {
+            "id": entry.other.pk, "url": url_of(entry.other.pk), "title": entry.other.title,
+            "number": entry.other.number,
+            "document": {"slug": entry.other.document.slug, "title": entry.other.document.title},
+            "region": entry.other.region.name if entry.other.region else None,
+        },
+    } for entry in measure_line(id)]})
+
+
+# --- comparing places --------------------------------------------------------------------------
+
+def _ambiguous_names(resolution):
+    return [{"place": u.text, "index": u.index, "candidates": [_place(p) for p in u.search.places]}
+            for u in resolution.ambiguous]
+
+
+def _named(unresolved):
+    return "”、“".join(u.text for u in unresolved)
+
+
+@api.get("/compare/", url_name="compare",
+         summary="Compare 2–4 places: the measures that apply to all of them, and to some only, each with why",
+         response={200: schemas.Comparison, 300: schemas.CompareAmbiguous, 400: schemas.Error,
+                   404: schemas.CompareUnknown, 429: schemas.Error})
+def compared(request, query: Query[schemas.CompareQuery]):
+    resolution = compare.resolve(place_texts(request), MAX_PLACE_LENGTH)
+    if resolution.error:
+        return Status(400, {"error": resolution.error})
+    if resolution.unknown:
+        wait = retry_after(request, "place_guess")
+        if wait is not None:
+            return too_many_requests(request, wait)
+        return Status(404, {
+            "error": _("没有找到地名“%(name)s”。") % {"name": _named(resolution.unknown)},
+            "unknown": [{"place": u.text, "index": u.index, "suggestions": [_place(p) for p in u.search.suggestions]}
+                        for u in resolution.unknown],
+            "ambiguous": _ambiguous_names(resolution),
+        })
+    if resolution.ambiguous:
+        return Status(300, {"error": _("“%(name)s”对应多个地方，请选择一个。") % {"name": _named(resolution.ambiguous)},
+                            "ambiguous": _ambiguous_names(resolution)})
+    comparison = compare.compare(resolution.places)
+    payloads = measure_payloads(request, comparison.keys())
+
+    def reasons(groups):
+        return [{"kind": g.kind, "reason": g.reason} for g in groups]
+
+    shared = [{**payloads[pk], "reasons": {side.place.code: reasons(side.reasons[pk]) for side in comparison.sides}}
+              for section in comparison.shared for pk in section.keys if pk in payloads]
+    only = {}
+    for side in comparison.sides:
+        only[side.place.code] = [{
+            **payloads[pk], "reason": side.reasons[pk][0].reason, "reason_kind": side.reasons[pk][0].kind,
+            "reasons": reasons(side.reasons[pk]), "also_applies_to": [p.code for p in section.also.get(pk, [])],
+        } for section in side.own for pk in section.keys if pk in payloads]
+    return Status(200, {
+        "places": [{**_place(side.place), "regions": [_region_match(m) for m in side.regions]}
+                   for side in comparison.sides],
+        "shared": shared,
+        "only": only,
+        "complete": comparison.complete,
+    })
+
+
+def _region_match(m):
+    return {"name": m.region.name, "slug": m.region.slug, "programme": m.region.programme.name,
+            "basis": localized(m.membership, "basis"), "coverage": m.coverage,
+            "to_confirm": m.membership.to_confirm, "explanation": m.explanation}
+
+
+# --- a theme across a programme's regions ------------------------------------------------------
+
+@api.get("/themes/", url_name="themes",
+         summary="A theme across a programme's pilot regions: each region's matching tasks, with the figures they state",
+         response={200: schemas.Theme, 400: schemas.Error, 404: schemas.Error})
+def theme(request, query: Query[schemas.ThemeQuery]):
+    programme = themes.find_programme(request.GET.get("programme"))  # NotFound: 404
+    parsed = themes.parse_theme(request.GET.get("q", ""))  # Invalid: 400
+    rows = themes.theme_matrix(programme, parsed)
+    payloads = measure_payloads(request, [task.key for row in rows for task in row.tasks], parsed)
+    return Status(200, {
+        "query": parsed.text,
+        "programme": {"slug": programme.slug, "name": programme.name,
+                      "url": request.build_absolute_uri(programme.get_absolute_url())},
+        "regions": [{
+            "slug": row.region.slug, "name": row.region.name,
+            "url": request.build_absolute_uri(row.region.get_absolute_url()),
+            "count": row.count, "list_url": request.build_absolute_uri(row.list_url),
+            "tasks": [{**payloads[task.key], "figures": task.figures} for task in row.tasks if task.key in payloads],
+        } for row in rows],
     })

@@ -24,4 +24,7 @@ urlpatterns = [
     path("regions/<slug:slug>/", views.region_detail, name="region"),
     path("places/", views.place_lookup, name="lookup"),
     path("places/<code:code>/", views.place_detail, name="place"),
+    path("compare/", views.compare_places, name="compare"),
+    path("compare/export.xlsx", views.compare_export, name="compare_export"),
+    path("themes/", views.theme_matrix, name="themes"),
 ]

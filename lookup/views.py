@@ -3,13 +3,14 @@ import unicodedata
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from catalogue.ratelimit import retry_after, too_many_requests
-from catalogue.shortcuts import get_object_or_404
+from catalogue.ratelimit import rate_limited, retry_after, too_many_requests
+from catalogue.shortcuts import Invalid, get_object_or_404
 from measures.models import Measure
 from pilots import maps
 from pilots.models import Place, Programme, Region
 from pilots.places import find_place, namesakes
 
+from . import compare, exports, themes
 from .selectors import applies_to, load_measures
 
 MAX_PLACE_LENGTH = 50
@@ -27,6 +28,8 @@ def programme_detail(request, slug):
         "programme": programme,
         "regions": programme.regions.all(),
         "measures": programme.measures.with_related().in_source_order(),
+        # Its regions' own tasks are what a theme is compared across (the theme matrix).
+        "has_tasks": Measure.objects.filter(region__programme=programme).exists(),
     })
 
 
@@ -57,7 +60,10 @@ def region_detail(request, slug):
 
 def place_text(request):
     """The place a request asks about (``?place=`` or ``?q=``), without control characters."""
-    text = request.GET.get("place") or request.GET.get("q") or ""
+    return without_controls(request.GET.get("place") or request.GET.get("q") or "")
+
+
+def without_controls(text):
     # Control characters carry no name; anything else is looked up (and may simply not be found).
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch.isspace()).strip()
 
@@ -104,3 +110,80 @@ def place_detail(request, code):
 
 def too_long():
     return _("地名太长：最多 %(max)d 个字符。") % {"max": MAX_PLACE_LENGTH}
+
+
+# --- comparing places --------------------------------------------------------------------------
+
+def place_texts(request):
+    """Every place a comparison asks about (``?place=`` repeated), cleaned; blanks are fields of
+    the form left empty, not places."""
+    return [text for text in map(without_controls, request.GET.getlist("place")) if text]
+
+
+def compared_places(request):
+    """``(places, None)`` when the request names 2–4 places, each one place; otherwise ``(None,
+    response)``: the form (nothing asked yet), 400 (too few, too many, too long, twice the same
+    place), 404 naming the unknown ones with suggestions, or 300 listing each name's candidates."""
+    texts = place_texts(request)
+    context = {"form_texts": form_texts(texts)}
+    if not texts and "place" not in request.GET:
+        return None, render(request, "lookup/compare.html", context)
+    resolution = compare.resolve(texts, MAX_PLACE_LENGTH)
+    if resolution.error:
+        return None, render(request, "lookup/compare.html", {**context, "error": resolution.error}, status=400)
+    context.update(ambiguous=resolution.ambiguous, unknown=resolution.unknown)
+    if resolution.unknown:
+        wait = retry_after(request, "place_guess")  # suggestions are a guess against the gazetteer
+        if wait is not None:
+            return None, too_many_requests(request, wait)
+        return None, render(request, "lookup/compare.html", context, status=404)
+    if resolution.ambiguous:
+        return None, render(request, "lookup/compare.html", context, status=300)
+    return resolution.places, None
+
+
+def form_texts(texts):
+    """The names in the form's fields: those asked for, then empty fields, up to the most."""
+    shown = texts[:compare.MAX_PLACES]
+    return shown + [""] * (compare.MAX_PLACES - len(shown))
+
+
+def compare_places(request):
+    places, response = compared_places(request)
+    if response is not None:
+        return response
+    comparison = compare.compare(places, load=True)
+    return render(request, "lookup/compare.html", {
+        "form_texts": form_texts(place_texts(request)), "listed": compare.GROUP_PAGE, "comparison": comparison,
+        "names": "、".join(place.compare_label for place in places),
+    })
+
+
+@rate_limited("export")
+def compare_export(request):
+    places, response = compared_places(request)
+    if response is not None:
+        return response
+    return exports.comparison_xlsx(request, compare.compare(places, load=True))
+
+
+# --- a theme across a programme's regions ------------------------------------------------------
+
+def theme_matrix(request):
+    """A theme (``?q=``) across the regions of a programme (``?programme=``, by default the
+    latest approval's): a row per region, an explicit empty cell where it has no task."""
+    programmes = Programme.objects.all()
+    context = {"programmes": programmes, "text": request.GET.get("q", "")}
+    if "q" not in request.GET:
+        context["programme"] = themes.default_programme()
+        return render(request, "lookup/theme.html", context)
+    programme = themes.find_programme(request.GET.get("programme"))
+    context["programme"] = programme
+    try:
+        parsed = themes.parse_theme(request.GET["q"])
+    except Invalid as exc:
+        return render(request, "lookup/theme.html", {**context, "error": exc.user_message}, status=400)
+    rows = themes.theme_matrix(programme, parsed, load=True)
+    return render(request, "lookup/theme.html", {
+        **context, "query": parsed, "rows": rows, "with_tasks": sum(1 for row in rows if row.tasks),
+    })

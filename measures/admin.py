@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Category, Department, Document, Measure, Provision
@@ -11,8 +12,21 @@ class ProvisionInline(admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "number", "issuer", "date", "script"]
+    list_display = ["title", "number", "issuer", "date", "script", "status"]
+    list_select_related = ["superseded_by"]
+    # The last day in force is read from the term and the date on save (measures.validity).
+    readonly_fields = ["expires_on", "status", "status_basis"]
+    autocomplete_fields = ["superseded_by"]
+    search_fields = ["title", "number"]
     inlines = [ProvisionInline]
+
+    @admin.display(description=_("效力"))
+    def status(self, document):
+        return document.validity.label
+
+    @admin.display(description=_("效力依据"))
+    def status_basis(self, document):
+        return document.validity.basis
 
 
 @admin.register(Category)

@@ -28,9 +28,12 @@ from pilots.models import Region
 from . import search
 from .filters import MeasureFilterSet
 from .models import Category, Department, Document, Measure, Scope
+from .validity import Status, status_expression, today
 
 FACETS = {
     "document": _lazy("文件"),
+    # A document's status today (measures.validity): its counts are the documents' counts, summed.
+    "status": _lazy("效力"),
     "category": _lazy("类别"),
     "department": _lazy("指导部门"),
     "scope": _lazy("推广范围"),
@@ -223,6 +226,7 @@ def facet_counts(data, queryset, matches=None):
 
     facets = []
     regions = list(Region.objects.select_related("programme"))
+    statuses = {}  # document pk → status code, of the documents the document facet reads
     for name, label in FACETS.items():
         selected = _selected(data, name)
         counts = counts_without(name)
@@ -235,12 +239,22 @@ def facet_counts(data, queryset, matches=None):
                 counts = {r.pk: counts["region_tasks"].get(r.pk, 0) + counts["programme"].get(r.programme_id, 0)
                           for r in regions}
             options = [(r.pk, r.slug, r.name, r.programme.name) for r in regions]
+        elif name == "status":
+            if counts is not None:
+                counts = _status_counts(counts["document"], statuses)
+            options = [(code, code, str(label), "") for code, label in Status.choices]
         else:
             counts = counts[name] if counts is not None else None
             if name == "scope":
                 options = [(value, value, text, "") for value, text in Scope.choices]
             elif name == "document":
-                options, unlisted = _named_options(Document.objects.all(), counts, selected, lambda d: d.title)
+                documents = Document.objects.annotate(status_code=status_expression())
+
+                def label_of(document):
+                    statuses[document.pk] = document.status_code
+                    return document.title
+
+                options, unlisted = _named_options(documents, counts, selected, label_of)
             else:
                 options, unlisted = _named_options(Category.objects.all(), counts, selected,
                                                    lambda c: f"{c.numeral}、{c.name}")
@@ -253,7 +267,7 @@ def facet_counts(data, queryset, matches=None):
                 if counts.get(key, 0) or value in selected
             ]
         values, not_listed = _shortlist(values)
-        facets.append(Facet(name, label, values, not_listed + unlisted, multiple=name == "department",
+        facets.append(Facet(name, label, values, not_listed + unlisted, multiple=name in ("department", "status"),
                             counted=counts is not None))
     # The matches of ``data`` itself were read where a grouped facet has no selection.
     own = counted.get(None, {})
@@ -262,6 +276,23 @@ def facet_counts(data, queryset, matches=None):
     else:
         total = FACET_COUNT_LIMIT + 1 if own["grouped"] is None else own["grouped"]["total"]
     return facets, total
+
+
+def _status_counts(per_document, statuses):
+    """Counts per status from counts per document. ``statuses`` has those of the documents the
+    document facet listed: all of the counted ones unless they are more than it lists; the
+    others are read."""
+    missing = [pk for pk in per_document if pk not in statuses]
+    if missing:
+        documents = Document.objects.all()
+        if len(missing) <= FACET_LIMIT * 40:
+            documents = documents.filter(pk__in=missing)
+        statuses = {**statuses, **documents.status_codes()}
+    counts = {}
+    for pk, n in per_document.items():
+        code = statuses.get(pk)
+        counts[code] = counts.get(code, 0) + n
+    return counts
 
 
 def _named_options(queryset, counts, selected, label):
@@ -291,11 +322,12 @@ def catalogue_facet_counts(data, matches=None):
 
     The key carries the index state's time stamp, which every write that can change a count
     moves (indexing a measure, deleting one, editing a document or a name), in whichever process
-    made it; so no process serves counts older than the data."""
+    made it; so no process serves counts older than the data. It carries today's date too: a
+    document's status, which the counts depend on, changes at midnight by itself."""
     state = search.index_state()
     selection = {name: sorted(_selected(data, name)) for name in FACET_PARAMS}
     digest = hashlib.sha256(json.dumps(selection, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    key = f"facets:3:{state.built_at.timestamp() if state else 0}:{FACET_COUNT_LIMIT}:{digest}"
+    key = f"facets:4:{today().isoformat()}:{state.built_at.timestamp() if state else 0}:{FACET_COUNT_LIMIT}:{digest}"
     counted = cache.get(key)
     if counted is None:
         counted = facet_counts(data, Measure.objects.all(), matches)

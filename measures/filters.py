@@ -8,6 +8,7 @@ from pilots.models import Region
 
 from . import search
 from .models import Category, Department, Document, Measure, Scope
+from .validity import Status
 
 
 class SearchQueryField(forms.CharField):
@@ -49,6 +50,19 @@ class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = SlugsField
 
 
+class ChoicesField(forms.MultipleChoiceField):
+    """Several choices; empty values (the form's "all" option) are no choice rather than an error."""
+
+    def clean(self, value):
+        if isinstance(value, (list, tuple)):
+            value = [v for v in value if v not in ("", None)]
+        return super().clean(value)
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    field_class = ChoicesField
+
+
 SORTS = {"relevance": _("相关度"), "source": _("来源顺序"), "newest": _("文件（最新在前）")}
 
 
@@ -81,10 +95,15 @@ class MeasureFilterSet(django_filters.FilterSet):
         queryset=Region.objects.select_related("programme"), to_field_name="slug", label=_("试点地区"),
         method="filter_region", error_messages={"invalid_choice": _("没有这个试点地区：%(value)s")},
     )
+    # Whether the measure's document is in force today (measures.validity); several = any.
+    status = ChoicesFilter(
+        choices=Status.choices, method="filter_status", label=_("效力"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("没有这种效力状态：%(value)s"), "invalid_list": _("效力参数无效")},
+    )
 
     class Meta:
         model = Measure
-        fields = ["q", "document", "category", "department", "scope", "region", "sort"]
+        fields = ["q", "document", "category", "department", "scope", "region", "status", "sort"]
 
     def keep(self, queryset, name, value):
         return queryset
@@ -94,6 +113,11 @@ class MeasureFilterSet(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, region):
         return queryset.for_regions([region])
+
+    def filter_status(self, queryset, name, codes):
+        if not codes:
+            return queryset
+        return queryset.with_status(codes)
 
     def filter_departments(self, queryset, name, departments):
         if not departments:  # django-filter passes an empty queryset through a method filter

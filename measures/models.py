@@ -4,16 +4,36 @@ Every text field marked "verbatim" holds an exact slice of the seed file; tests 
 ``fixtures/sources``. Facts from outside the seeds carry a ``basis``.
 """
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 from catalogue.models import SlugManager
+
+from . import validity
 
 
 class Script(models.TextChoices):
     SIMPLIFIED = "hans", "简体"
     TRADITIONAL = "hant", "繁體"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def with_status(self, codes, on=None):
+        """Documents whose status (measures.validity) on ``on`` (today) is any of ``codes``."""
+        return self.filter(validity.condition(codes, on))
+
+    def status_codes(self, on=None):
+        """``{pk: status code}``, worked out by the database."""
+        return dict(self.order_by().annotate(status_code=validity.status_expression(on)).values_list("pk", "status_code"))
+
+
+class DocumentManager(SlugManager.from_queryset(DocumentQuerySet)):
+    pass
 
 
 class Document(models.Model):
@@ -38,8 +58,24 @@ class Document(models.Model):
     )
     note = models.TextField(blank=True, help_text="Curator's note on what the source does and does not contain, in Chinese.")
     note_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
+    # Validity (measures.validity). The status is worked out from these and today's date, never stored.
+    expires_on = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="Last day in force, read from the term as written and the document's date; empty when they "
+                  "do not give one.",
+    )
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes",
+        help_text="The document that replaces this one, if a public source says so.",
+    )
+    superseded_basis = models.TextField(
+        blank=True, help_text="The public source saying it was replaced (title, number, date), in Chinese.")
+    superseded_basis_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
+    in_force_basis = models.TextField(
+        blank=True, help_text="For a dated document without a term: the public source saying it is in force, in Chinese.")
+    in_force_basis_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
 
-    objects = SlugManager()
+    objects = DocumentManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -53,6 +89,24 @@ class Document(models.Model):
 
     def get_absolute_url(self):
         return reverse("measures:document", args=[self.slug])
+
+    def clean(self):
+        if self.superseded_by_id is not None and self.superseded_by_id == self.pk:
+            raise ValidationError({"superseded_by": _("文件不能替代它自己。")})
+        if self.superseded_by_id and not self.superseded_basis.strip():
+            raise ValidationError({"superseded_basis": _("请写明说明它已被替代的公开来源。")})
+
+    @property
+    def validity(self):
+        """Its status today, with the basis (measures.validity.Validity)."""
+        return validity.validity_of(self)
+
+
+@receiver(pre_save, sender=Document)
+def read_term(sender, instance, **kwargs):
+    # On every save, fixture loads (raw) included: the term is kept as written, and the end date
+    # it implies is what lists filter on.
+    instance.expires_on = validity.end_of_term(instance.term, instance.date)
 
 
 class DocumentPartManager(models.Manager):
@@ -220,9 +274,15 @@ class MeasureQuerySet(models.QuerySet):
     def with_related(self):
         # Prefetched, not joined: with joins, PostgreSQL plans the page of a broad search as a
         # join of every match instead of reading the source_order index until the page is full.
+        # A document's replacement is read only where one is recorded.
         return self.defer(*SEARCH_COLUMNS).prefetch_related(
-            "document", "category", "region__programme", "scope_programme__regions", "departments",
+            "document__superseded_by", "category", "region__programme", "scope_programme__regions", "departments",
         )
+
+    def with_status(self, codes, on=None):
+        """Measures whose document's status on ``on`` (today) is any of ``codes``: a subquery on
+        the documents, so the measures are still read off their own indexes."""
+        return self.filter(document__in=Document.objects.with_status(codes, on).values("pk"))
 
     def nationwide(self):
         return self.filter(scope=Scope.NATIONWIDE)

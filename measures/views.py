@@ -13,6 +13,7 @@ from . import exports, facets, search
 from .filters import SORTS
 from .models import Category, Department, Document, Measure, Scope
 from .selectors import filtered_measures, gaps_between, sort_of, source_gaps
+from .validity import Status
 
 
 def home(request):
@@ -54,6 +55,9 @@ def filter_chips(request, filterset):
     if data.get("scope"):
         chips.append({"kind": filterset.filters["scope"].label, "label": dict(Scope.choices)[data["scope"]],
                       "remove_url": without("scope")})
+    for code in data.get("status") or []:
+        chips.append({"kind": filterset.filters["status"].label, "label": Status(code).label,
+                      "remove_url": without("status", code)})
     return chips
 
 
@@ -126,7 +130,7 @@ def measure_detail(request, pk):
 
 
 def document_detail(request, slug):
-    document = get_object_or_404(Document.objects.select_related("programme"), _("没有这份文件。"), slug=slug)
+    document = get_object_or_404(Document.objects.select_related("programme", "superseded_by"), _("没有这份文件。"), slug=slug)
     measures = list(document.measures.with_related().in_source_order())
     sections = []
     if document.categories.exists():

@@ -34,7 +34,7 @@ def queries_for(client, url, **params):
     ("/measures/", {"q": "知识产权", "department": "cnipa"}, 29),
     ("/api/measures/", {"q": "知识产权"}, 10),
     ("/api/measures/", {"region": "hang-yong-wen"}, 7),
-    ("/measures/11/", {}, 8),
+    ("/measures/11/", {}, 9),  # with its line: accepted links, both ends, in one query (lineage)
     ("/documents/guohan-2025-86/", {}, 7),
     # each group's keys, then every group's measures loaded together: as model instances for the
     # page (lookup.selectors.load_measures), as value rows for the API (api.payloads); and the

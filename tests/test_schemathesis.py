@@ -44,4 +44,5 @@ def test_every_operation_conforms_to_the_description(keep_test_connection):
 
         check()
         checked.append(operation.path)
-    assert sorted(checked) == ["/api/applies/", "/api/measures/"]
+    assert sorted(checked) == ["/api/applies/", "/api/compare/", "/api/measures/", "/api/measures/{id}/links/",
+                               "/api/themes/"]

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "catalogue",
     "pilots",
     "measures",
+    "lineage",
     "lookup",
     "api",
 ]
