@@ -21,6 +21,9 @@ def post_worker_init(worker):
     """A sync worker serves its requests in its main thread: there every wait for the database
     ends by DB_CLIENT_TIMEOUT, and a database that hangs is a 503, not a frozen worker. (With
     GUNICORN_THREADS above 1, requests run in other threads, which no deadline reaches.)"""
+    from catalogue import liveness
     from catalogue.db import bound_database_waits
 
     bound_database_waits()
+    # Long streamed responses (exports) tell the master the worker is alive while they advance.
+    liveness.register(worker.notify)

@@ -140,7 +140,7 @@ def test_exports_cover_every_page(client, settings):
 def test_xlsx_export(client):
     response = client.get("/measures/export.xlsx", {"region": "hang-yong-wen"})
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # streamed
     rows = list(sheet.values)
     assert rows[0][2] == "标题" and len(rows) == 4
     assert rows[3][2] == "加強知識產權保護運營。"

@@ -214,6 +214,22 @@ def test_the_status_filter_combines_with_search_and_exports(client):
         assert not any(m.title in body for m in Measure.objects.filter(document__slug=APPROVAL)[:5])
 
 
+def test_every_exported_row_states_its_status_on_the_day_of_the_export(client):
+    import csv
+    import io
+
+    def status_column(day, lang):
+        with on(day):  # the rows are written as the response streams
+            response = client.get("/measures/export.csv", {"document": APPROVAL}, HTTP_ACCEPT_LANGUAGE=lang)
+            rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+        column = rows[0].index({"en": "Validity", "zh-Hans": "效力"}[lang])
+        return {row[column] for row in rows[1:]}
+
+    assert status_column(LAST_DAY, "zh-Hans") == {"有效"}
+    assert status_column(FIRST_DAY_EXPIRED, "zh-Hans") == {"已失效"}
+    assert status_column(FIRST_DAY_EXPIRED, "en") == {"Expired"}
+
+
 @pytest.mark.parametrize("value", ["bogus", "EXPIRED", "in force"])
 def test_an_unknown_status_is_a_400_saying_which_value(client, value):
     html = page(client, "/measures/", 400, status=value)

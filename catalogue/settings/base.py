@@ -181,6 +181,9 @@ RATE_LIMITS = {
     "place_guess": (int(os.environ.get("RATE_LIMIT_PLACE_GUESSES", "60")), 60),
 }
 
+# Rows an export writes at most; a larger result says in the file where it stops (measures.exports).
+EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "100000"))
+
 MEASURES_PAGE_SIZE = 20
 API_PAGE_SIZE = 20
 
