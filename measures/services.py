@@ -4,20 +4,28 @@ Parsing keeps every text as an exact slice of its source; anything the parser ca
 ``SourceFormatError`` rather than being dropped or guessed.
 """
 import collections
+import contextlib
 import datetime
+import fcntl
+import hashlib
 import json
 import multiprocessing
+import os
 import re
+import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.utils import timezone
 
 from catalogue.models import SearchIndexState
-from catalogue.search import Segmenter
+from catalogue.search import Segmenter, backend_for
 from catalogue.sources import FACTS_FILE, SourceFormatError, read_facts, read_source
 from pilots.services import build_gazetteer_objects
 
@@ -298,64 +306,325 @@ def load_catalogue(*, verbosity=0, dry_run=False):
 
 
 # --- search index ----------------------------------------------------------------------------
+#
+# Every write of the index is short. A rebuild reads, segments and writes the measures a batch at
+# a time, each batch in a transaction of its own, and records the new dictionary (the index state,
+# which queries are parsed with) in a last short transaction. Row locks (PostgreSQL) or the
+# database's write lock (SQLite) are held for one batch's UPDATEs, never for the whole rebuild, and
+# readers never wait for them (MVCC; WAL).
+#
+# Why rows of both dictionaries side by side are safe while a rebuild runs (or after one that
+# failed part-way): every row carries each ideograph and each pair of adjacent characters of its
+# text whatever the dictionary (Segmenter.index_tokens), and a query's run of characters matches
+# by its words *or* as the run itself, found through those pairs and confirmed in the text
+# (catalogue.search.query._run_expr; backends.SearchBackend.match). So a measure that contains the
+# string typed is found whichever dictionary its row was written with. What may differ until the
+# rebuild ends is a match on words that stand apart in a row (知识产权 … 质押 for 知识产权质押), where
+# the new dictionary cuts a word of three or more characters of the old one differently in that
+# row. tests/test_reindex_online.py checks the first claim on every measure.
+#
+# Saves go on meanwhile and index their measures (index_measures). A rebuild first records its
+# dictionary as pending (a second state row), and index writes use the pending dictionary while
+# there is one, so that a measure saved after its batch was written is not left with the old one.
+# Each index write changes a row only if its index columns are still those its writer read with
+# the texts (else someone wrote it since, from texts as new or newer). An index_measures checks,
+# holding the state's lock, that the dictionary it used is still the one to use (a rebuild may
+# have announced or recorded another meanwhile) and indexes again if not; a rebuild announces and
+# switches holding the same lock.
 
-def _write_index(queryset, segmenter, vocabulary, *, batch_size, workers):
-    """Recompute the index columns of ``queryset``'s measures and write those that change (one
-    prepared UPDATE per row, sent in batches). Returns how many measures were read."""
-    table = connection.ops.quote_name(Measure._meta.db_table)
-    assignments = ", ".join(f"{column} = %s" for column in search.INDEXED_COLUMNS)
-    sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
-    count = 0
-    with connection.cursor() as cursor:
-        batches = search.index_rows(queryset, batch_size)
-        for processed, changed in changed_index_values(batches, segmenter, vocabulary, workers):
+# Measures per write transaction.
+BATCH_SIZE = 250
+# The state row naming the dictionary of the rebuild under way.
+PENDING = f"{search.INDEX_NAME}:pending"
+# Attempts of an index_measures before it indexes with the state's lock held (writers of the same
+# rows, or a rebuild that announces or switches, overtook it every time).
+SETTLE_ATTEMPTS = 3
+# Rebuilds run one at a time, whichever process starts them (the worker, `manage.py reindex`): one
+# that read the names before an edit would otherwise record its dictionary over a newer one's.
+REBUILD_LOCK_KEY = 0x6D656173757265  # PostgreSQL advisory lock key: any constant
+# Tries of a rebuild's write on SQLite (``_patiently``).
+LOCKED_ATTEMPTS = 6
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did: measures read, rows rewritten (in a dry run: that would be), rows
+    a save rewrote between this run's read and its write (left as the save wrote them), write
+    transactions and the longest of them (what a writer of those measures may wait for), and the
+    transaction that recorded the dictionary."""
+
+    processed: int = 0
+    rewritten: int = 0
+    overtaken: int = 0
+    transactions: int = 0
+    longest_ms: float = 0.0
+    switch_ms: float = 0.0
+
+    def transaction_took(self, seconds):
+        self.transactions += 1
+        self.longest_ms = max(self.longest_ms, seconds * 1000)
+
+
+def _compare_and_set_sql():
+    """One row's index columns, set only where they still are the values given after the pk."""
+    qn = connection.ops.quote_name
+    same = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
+    columns = [qn(column) for column in search.INDEXED_COLUMNS]
+    return (f"UPDATE {qn(Measure._meta.db_table)} SET {', '.join(f'{c} = %s' for c in columns)} "
+            f"WHERE {qn(Measure._meta.pk.column)} = %s AND {' AND '.join(f'{c} {same} %s' for c in columns)}")
+
+
+def _row_batches(pks, batch_size):
+    """``search.IndexRow`` lists of the measures in ``pks`` (all when None), each batch read by a
+    query of its own: no read stays open for a whole rebuild (it would hold back PostgreSQL's
+    vacuum, or SQLite's checkpoint of the WAL)."""
+    if pks is None:
+        keys = list(Measure.objects.order_by("pk").values_list("pk", flat=True))
+        for chunk in search.batched(keys, batch_size):
+            yield from search.index_rows(Measure.objects.filter(pk__gte=chunk[0], pk__lte=chunk[-1]), batch_size)
+        return
+    backend = backend_for(Measure)
+    for chunk in search.batched(sorted(set(pks)), batch_size):
+        yield from search.index_rows(backend.by_keys(Measure.objects.all(), chunk), batch_size)
+
+
+class _Indexer:
+    """Writes measures' index columns computed with one dictionary, a batch per transaction, each
+    row only where its index is still the one read with its texts (``overtaken`` counts the others).
+    A dry run writes each batch and rolls it back: the same locks, as long. ``patient``: a write
+    that SQLite gave up on (``_patiently``) is tried again."""
+
+    def __init__(self, segmenter, vocabulary, *, batch_size=BATCH_SIZE, workers=1, dry_run=False, patient=False,
+                 report=None):
+        self.segmenter = segmenter
+        self.vocabulary = vocabulary
+        self.batch_size = batch_size
+        self.workers = workers
+        self.dry_run = dry_run
+        self.patient = patient
+        self.report = IndexReport() if report is None else report
+        self.sql = _compare_and_set_sql()
+
+    def run(self, pks=None):
+        """Index the measures in ``pks`` (all when None); returns how many were read."""
+        read = collections.deque()
+
+        def batches():
+            for batch in _row_batches(pks, self.batch_size):
+                read.append(batch)
+                yield batch
+
+        count = 0
+        for processed, changed in changed_index_values(batches(), self.segmenter, self.vocabulary, self.workers):
+            self._write(read.popleft(), changed)
             count += processed
-            if changed:
-                cursor.executemany(sql, changed)
-    return count
+        return count
+
+    def _write(self, rows, changed):
+        if not changed:
+            return
+        before = {row.pk: row.indexed for row in rows}
+        params = [(*values, pk, *before[pk]) for *values, pk in changed]
+
+        def write():
+            started = time.perf_counter()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(self.sql, params)
+                written = cursor.rowcount
+                if self.dry_run:
+                    transaction.set_rollback(True)
+            self.report.transaction_took(time.perf_counter() - started)
+            return written
+
+        written = _patiently(write) if self.patient else write()
+        self.report.rewritten += written
+        self.report.overtaken += len(changed) - written
 
 
-def index_measures(pks=None, *, batch_size=1000, workers=1):
+def _patiently(write):
+    """``write()`` (a function that opens its own transaction), again when SQLite gave up waiting
+    for another writer (its busy timeout, 5 s: a curator's save holds the database while its
+    process builds its dictionary, longer on a busy machine). A rebuild waits for its turn
+    rather than fail; PostgreSQL makes it wait by itself."""
+    for attempt in range(1, LOCKED_ATTEMPTS + 1):
+        try:
+            return write()
+        except OperationalError as error:
+            if (connection.vendor != "sqlite" or connection.in_atomic_block or "locked" not in str(error)
+                    or attempt == LOCKED_ATTEMPTS):
+                raise
+
+
+def _dictionaries():
+    """``{state name: dictionary version}``: the index's, and a rebuild's pending one."""
+    return dict(SearchIndexState.objects.filter(name__in=[search.INDEX_NAME, PENDING])
+                .values_list("name", "dictionary_version"))
+
+
+def _to_write_with(dictionaries):
+    """The version of the dictionary index writes use: a rebuild's under way, else the index's."""
+    return dictionaries.get(PENDING, dictionaries.get(search.INDEX_NAME))
+
+
+def _lock_state():
+    """``_dictionaries()``, read after taking the state's row lock (PostgreSQL) or the database's
+    write lock (SQLite) with a write: a SQLite transaction that has read cannot become a writer
+    once another has committed (it fails at once, "database is locked"); one that writes first
+    waits for its turn."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {qn(SearchIndexState._meta.db_table)} SET {qn('rows')} = {qn('rows')} "
+                       f"WHERE {qn('name')} = %s", [search.INDEX_NAME])
+    return _dictionaries()
+
+
+_pending_lock = threading.Lock()
+_pending_segmenter = None
+
+
+def _segmenter_to_write_with():
+    """``(version, segmenter)`` of the dictionary index writes use now (``_to_write_with``)."""
+    global _pending_segmenter
+    dictionaries = _dictionaries()
+    version = _to_write_with(dictionaries)
+    if PENDING not in dictionaries:
+        return version, search.get_segmenter()
+    with _pending_lock:
+        if _pending_segmenter is None or _pending_segmenter.version != version:
+            words = SearchIndexState.objects.filter(name=PENDING).values_list("words", flat=True).first()
+            if words is None:  # recorded meanwhile: the check under the lock will see it
+                return version, search.get_segmenter()
+            _pending_segmenter = Segmenter(words)
+        return version, _pending_segmenter
+
+
+def _record_rows(segmenter, dictionaries, rows):
+    """The state after an index_measures: the number of rows and a new time stamp (a state is
+    created with the dictionary used, if there was none)."""
+    if search.INDEX_NAME not in dictionaries:
+        SearchIndexState.objects.get_or_create(name=search.INDEX_NAME, defaults={
+            "dictionary_version": segmenter.version, "words": segmenter.words, "rows": rows})
+    else:
+        SearchIndexState.objects.filter(name=search.INDEX_NAME).update(rows=rows, built_at=timezone.now())
+
+
+@contextlib.contextmanager
+def _one_rebuild_at_a_time():
+    if connection.vendor == "postgresql":
+        if connection.in_atomic_block:  # released with the transaction this runs in
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REBUILD_LOCK_KEY])
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [REBUILD_LOCK_KEY])
+        try:
+            yield
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK_KEY])
+            except DatabaseError:  # a connection that is gone has lost its locks too
+                pass
+        return
+    database = Path(str(connection.settings_dict["NAME"]))
+    if not database.is_file():  # in memory: no other process sees it
+        yield
+        return
+    # SQLite has no advisory locks: a lock file of the database's own, outside the project.
+    key = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"catalogue-reindex-{key}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def index_measures(pks=None, *, batch_size=BATCH_SIZE, workers=1):
     """Recompute the searchable text of measures (all, or those in ``pks``) with the dictionary
-    the index was built with, so the index stays of one piece; the database derives its
-    full-text index from it. ``workers`` > 1 segments in that many forked processes while this
-    one writes (commands only). Returns how many measures were processed."""
-    segmenter = search.get_segmenter()
-    queryset = Measure.objects.all() if pks is None else Measure.objects.filter(pk__in=list(pks))
+    the index was built with (or the one a rebuild under way writes with), so the index stays of
+    one piece; the database derives its full-text index from it. A batch of measures per
+    transaction; ``workers`` > 1 segments in that many forked processes while this one writes
+    (commands only). Returns how many measures were processed."""
+    def indexed():  # with the names as they are now too: a rebuild may follow an edit of them
+        version, segmenter = _segmenter_to_write_with()
+        indexer = _Indexer(segmenter, search.Vocabulary(), batch_size=batch_size, workers=workers)
+        return version, indexer, indexer.run(pks)
+
+    for _ in range(SETTLE_ATTEMPTS):
+        version, indexer, processed = indexed()
+        rows = Measure.objects.count()  # counted before the lock, not under it
+        with transaction.atomic():
+            dictionaries = _lock_state()
+            if _to_write_with(dictionaries) == version and not indexer.report.overtaken:
+                _record_rows(indexer.segmenter, dictionaries, rows)
+                return processed
+    # Overtaken every time: once more with the state locked, so that no rebuild announces or
+    # switches meanwhile.
+    rows = Measure.objects.count()
     with transaction.atomic():
-        count = _write_index(queryset, segmenter, search.Vocabulary(), batch_size=batch_size, workers=workers)
-        SearchIndexState.objects.update_or_create(name=search.INDEX_NAME, defaults={
-            "dictionary_version": segmenter.version, "words": segmenter.words, "rows": Measure.objects.count(),
-        })
-    return count
+        dictionaries = _lock_state()
+        _, indexer, processed = indexed()
+        _record_rows(indexer.segmenter, dictionaries, rows)
+    return processed
 
 
-def rebuild_search_index(*, dry_run=False, workers=1, force=True):
-    """The dictionary from the names in the data now, every measure reindexed with it, and the
-    index's state (dictionary, names) recorded: all in one transaction, so searches use the old
-    index and its dictionary until the new one is complete, and a failure leaves it as it was.
-    Unless ``force``, nothing is done when the names are those the index was built from.
-    Returns how many measures were processed."""
-    words = search.dictionary_words()
-    vocabulary = search.Vocabulary()
-    digest = vocabulary.digest(words)
-    segmenter = Segmenter(words)
-    state = search.index_state()
-    if not force and state and state.vocabulary == digest and state.dictionary_version == segmenter.version:
-        return 0
+def rebuild_search_index(*, dry_run=False, workers=1, force=True, batch_size=BATCH_SIZE, report=None):
+    """The dictionary from the names in the data now, every measure reindexed with it in batches
+    that each commit, then the index's state (dictionary, names) recorded in a short transaction:
+    queries are parsed with the old dictionary until then (the comment above says why rows of
+    both are safe meanwhile). A failure part-way leaves the old state recorded, so the next
+    rebuild, forced or not, runs again. Unless ``force``, nothing is done when the names are
+    those the index was built from. A dry run writes each batch and rolls it back, and records
+    nothing. Returns how many measures were processed; ``report`` (an IndexReport) gets the rest."""
+    report = IndexReport() if report is None else report
+    with _one_rebuild_at_a_time():
+        words = search.dictionary_words()
+        vocabulary = search.Vocabulary()
+        digest = vocabulary.digest(words)
+        segmenter = Segmenter(words)
+        state = search.index_state()
+        if not force and state and state.vocabulary == digest and state.dictionary_version == segmenter.version:
+            return 0
+        indexer = _Indexer(segmenter, vocabulary, batch_size=batch_size, workers=workers, dry_run=dry_run,
+                           patient=True, report=report)
+        if dry_run:
+            report.processed = indexer.run()
+        else:
+            _patiently(lambda: _record(PENDING, {"dictionary_version": segmenter.version, "words": segmenter.words}))
+            try:
+                report.processed = indexer.run()
+                rows = Measure.objects.count()  # counted before the lock, not under it
+                started = time.perf_counter()
+                _patiently(lambda: _record(search.INDEX_NAME, {
+                    "dictionary_version": segmenter.version, "words": segmenter.words, "vocabulary": digest,
+                    "rows": rows}))
+                report.switch_ms = (time.perf_counter() - started) * 1000
+            finally:
+                _withdraw_pending()
+    search.reset_segmenter()
+    return report.processed
+
+
+def _record(name, values):
+    """Write a state row (the pending dictionary, or the index's, which ends the pending one), the
+    state's lock held: no index_measures checks its dictionary in between."""
+    with transaction.atomic():
+        _lock_state()
+        SearchIndexState.objects.update_or_create(name=name, defaults=values)
+        if name == search.INDEX_NAME:
+            SearchIndexState.objects.filter(name=PENDING).delete()
+
+
+def _withdraw_pending():
+    """After a rebuild that failed: index writes go back to the dictionary recorded. (Left by a
+    process killed part-way, the next rebuild replaces it.)"""
     try:
         with transaction.atomic():
-            count = _write_index(Measure.objects.all(), segmenter, vocabulary, batch_size=1000, workers=workers)
-            SearchIndexState.objects.update_or_create(name=search.INDEX_NAME, defaults={
-                "dictionary_version": segmenter.version, "words": segmenter.words, "vocabulary": digest,
-                "rows": Measure.objects.count(),
-            })
-            if dry_run:
-                raise DryRun
-    except DryRun:
+            SearchIndexState.objects.filter(name=PENDING).delete()
+    except DatabaseError:  # the database is gone, or the transaction this runs in failed
         pass
-    search.reset_segmenter()
-    return count
 
 
 def _changed_rows(rows, segmenter, vocabulary):
@@ -368,6 +637,10 @@ def _changed_rows(rows, segmenter, vocabulary):
             changed.append((*values, row.pk))
     return len(rows), changed
 
+
+# The forked indexing workers' CPU priority, below the app servers' (niceness 0): on a machine that
+# also serves, requests come first.
+SEGMENTING_NICENESS = 10
 
 # What a forked indexing worker works with: inherited from the parent at fork, never pickled
 # (the dictionary is tens of megabytes).
@@ -388,7 +661,8 @@ def changed_index_values(batches, segmenter, vocabulary, workers=1):
         return
     _worker_state = (segmenter, vocabulary)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=os.nice, initargs=(SEGMENTING_NICENESS,)) as pool:
             pending = collections.deque()
             for batch in batches:  # read here: the database connection stays in this process
                 pending.append(pool.apply_async(_changed_rows_in_worker, (batch,)))

@@ -9,8 +9,9 @@ from . import services
 @task()
 def rebuild_search_index():
     """After a name was edited (a department, category, region, programme or place): the
-    dictionary and every measure's index, in one transaction; nothing if the names are those the
-    index was built from (several edits queue several tasks; the first does the work)."""
+    dictionary and every measure's index, in batches that each commit, then the dictionary
+    switched in one short transaction (services.rebuild_search_index); nothing if the names are
+    those the index was built from (several edits queue several tasks; the first does the work)."""
     with without_statement_timeout():
         return services.rebuild_search_index(force=False)
 

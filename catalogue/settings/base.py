@@ -121,8 +121,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Readers keep reading while a writer (a reindex in the worker) holds its transaction.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"init_command": "PRAGMA journal_mode=WAL;"})
+    # Readers keep reading while a writer (a reindex's batch in the worker) holds its transaction;
+    # a transaction takes the write lock when it begins, so one that reads then writes (an admin
+    # save) waits its turn behind another writer instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"init_command": "PRAGMA journal_mode=WAL;",
+                                                          "transaction_mode": "IMMEDIATE"})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, whose waits for the server end by DATABASE_CLIENT_TIMEOUT in the app
     # servers' workers (catalogue.db).
