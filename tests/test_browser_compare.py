@@ -2,16 +2,10 @@
 Playwright, against gunicorn): at desktop and phone width, no horizontal scroll and no
 accessibility violation. Skipped, saying so, where Chromium is missing (a failure under CI=true).
 Screenshots go to tests/artifacts/ (ignored by git)."""
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from scripts.servers import Gunicorn, manage
-
-from .test_browser import CHROMIUM, LAUNCH_ARGS, require_browser, shot
+# The same server and browser as the other browser tests (module-scoped fixtures, used by name).
+from .test_browser import browser, shot, site  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -26,30 +20,6 @@ PAGES = {
     "theme-traditional-reading": "/themes/?q=技术转移机构&script=hant",
     "theme-empty-query": "/themes/?q=，。",
 }
-
-
-@pytest.fixture(scope="module")
-def site():
-    require_browser()
-    workdir = Path(tempfile.mkdtemp(prefix="catalogue-browser-compare-"))
-    env = {"DJANGO_SETTINGS_MODULE": "catalogue.settings.dev", "DEBUG": "0",
-           "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}"}
-    full_env = {**os.environ, **env}
-    manage("migrate", "--noinput", "-v0", env=full_env)
-    manage("load_catalogue", "-v0", env=full_env)
-    with Gunicorn(env, workers=2) as server:
-        yield f"http://127.0.0.1:{server.port}"
-    shutil.rmtree(workdir, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser(site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, site, width):
