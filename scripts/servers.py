@@ -43,6 +43,7 @@ def stop(process):
 class Gunicorn:
     def __init__(self, env, workers=1):
         self.port = free_port()
+        self.workers = workers
         self.env = {**os.environ, **env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers)}
         self.process = None
 
@@ -60,9 +61,14 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn exited: {self.output()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
+                    pass
             except OSError:
                 time.sleep(0.2)
+                continue
+            # The master listens before it has forked every worker: ready when all are there.
+            if len(self.worker_pids) >= self.workers:
+                return self
+            time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc):
