@@ -270,6 +270,13 @@ class ScratchDatabase:
         if self.vendor == "postgresql":
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
+    def add_synthetic(self, measures):
+        """``measures`` synthetic measures beside the loaded documents (bench's synth_catalogue)."""
+        result = manage("synth_catalogue", "--measures", str(measures), "-v0", env=self.env, check=False)
+        if result.returncode:
+            raise RuntimeError(result.stdout + result.stderr)
+        return self
+
 
 class Worker:
     """The task worker (`manage.py db_worker`) in a subprocess."""

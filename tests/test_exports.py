@@ -22,7 +22,7 @@ from catalogue.reading import SCRIPTS
 from measures import exports
 from measures.models import Document, Measure
 from measures.selectors import filtered_measures
-from scripts.servers import Gunicorn, ScratchDatabase, manage
+from scripts.servers import Gunicorn, ScratchDatabase
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -221,8 +221,7 @@ WORKER_TIMEOUT = os.environ.get("EXPORT_TEST_WORKER_TIMEOUT", "4")
 @pytest.fixture(scope="module")
 def large_catalogue(tmp_path_factory):
     with ScratchDatabase(connection.settings_dict, "exports", tmp_path_factory.mktemp("exports")) as db:
-        result = manage("synth_catalogue", "--measures", str(MEASURES), "-v0", env=db.env, check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
+        db.add_synthetic(MEASURES)
         with db.connect() as conn:
             keys = [row[0] for row in conn.execute("SELECT id FROM measures_measure ORDER BY source_order")]
             small = conn.execute("SELECT slug FROM measures_document WHERE slug NOT LIKE 'synthetic-%' "

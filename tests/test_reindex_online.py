@@ -26,7 +26,7 @@ from catalogue.search import Segmenter
 from catalogue.search.text import normalize_text, word_pieces
 from measures import search, services
 from measures.models import Department, Measure
-from scripts.servers import ROOT, Gunicorn, ScratchDatabase, manage
+from scripts.servers import ROOT, Gunicorn, ScratchDatabase
 
 # Measures in the database of the online test: few enough that `make test` stays quick; CI's
 # PostgreSQL pass sets 100000, the size the command's help gives figures for.
@@ -274,8 +274,7 @@ def django_script(env, script):
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory):
     with ScratchDatabase(connection.settings_dict, "reindex", tmp_path_factory.mktemp("reindex")) as db:
-        result = manage("synth_catalogue", "--measures", str(MEASURES), "-v0", env=db.env, check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
+        db.add_synthetic(MEASURES)
         yield db
 
 

@@ -14,7 +14,7 @@ import time
 import pytest
 from django.db import connection
 
-from scripts.servers import ROOT, Gunicorn, ScratchDatabase, Worker, manage
+from scripts.servers import ROOT, Gunicorn, ScratchDatabase, Worker
 
 SYNTHETIC = 8000  # enough measures that the worker's rebuild takes a while
 QUERIES = ["知识产权", "证监会", "科技部 成果", "甬"]
@@ -25,8 +25,7 @@ TASKS = "django_tasks_database_dbtaskresult"
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory):
     with ScratchDatabase(connection.settings_dict, "worker", tmp_path_factory.mktemp("worker")) as db:
-        result = manage("synth_catalogue", "--measures", str(SYNTHETIC), "-v0", env=db.env, check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
+        db.add_synthetic(SYNTHETIC)
         yield db
 
 
