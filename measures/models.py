@@ -381,6 +381,27 @@ class Measure(models.Model):
         return reverse("measures:detail", args=[self.pk])
 
     @property
+    def display_title(self):
+        """The title as it can stand alone: a pilot region's task headings repeat across regions
+        (健全職務科技成果產權制度。 for several), so a task carries its region's name before it."""
+        return f"{self.region.name}｜{self.title}" if self.region_id else self.title
+
+    @property
+    def item_label(self):
+        """Which item of its document it is, as a citation names it: 第11项, or the region's task."""
+        if self.number:
+            return f"第{self.number}项"
+        if self.region_id:
+            return f"{self.region.name}：{self.title}"
+        return self.title
+
+    @property
+    def citation(self):
+        """《title》（文号）item — how staff cite the measure in a note or a letter."""
+        number = f"（{self.document.number}）" if self.document.number else ""
+        return f"《{self.document.title}》{number}{self.item_label}"
+
+    @property
     def ordered_departments(self):
         """Departments in the order the source lists them."""
         return ordered_departments_of(self.departments.all(), self.departments_as_written)
