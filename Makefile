@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= catalogue.settings.dev
 
-.PHONY: install run serve worker migrate load lint-imports test test-postgres loadtest fixtures clean
+.PHONY: install system-packages run serve worker migrate load lint-imports test test-postgres loadtest fixtures clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed system-packages
+
+# Briefings as PDF need pango (WeasyPrint) and a CJK font: Debian's packages, installed when
+# missing and this is root with apt-get; otherwise said, and the rest goes on.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing $$missing (PDF briefings)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+	    || echo "WARNING: could not install $$missing: PDF briefings will fail until they are installed" >&2; \
+	else \
+	  echo "WARNING: missing $$missing (Debian packages for PDF briefings); install them as root: apt-get install $$missing" >&2; \
+	fi
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -58,10 +72,11 @@ TEST_SETTINGS := DJANGO_SETTINGS_MODULE=catalogue.settings.test
 test: install lint-imports
 	$(TEST_SETTINGS) $(PY) -m pytest
 
-# The same suite on PostgreSQL (server on 127.0.0.1:5432, trust auth).
+# The same suite on PostgreSQL (server on 127.0.0.1:5432, trust auth). The browser tests are left
+# out: they serve the catalogue from a SQLite database of their own, which `make test` has run.
 DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/catalogue
 test-postgres: install
-	$(TEST_SETTINGS) DATABASE_URL=$(DATABASE_URL_PG) $(PY) -m pytest
+	$(TEST_SETTINGS) DATABASE_URL=$(DATABASE_URL_PG) $(PY) -m pytest -m "not browser"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .hypothesis

@@ -78,7 +78,13 @@ class MeasureFilters(Schema):
                           json_schema_extra={"maxLength": MAX_QUERY_LENGTH, "pattern": QUERY_PATTERN})
     document: str | None = Field(None, description="Document slug.")
     category: str | None = Field(None, description="Category slug.")
-    department: list[str] = Field(default_factory=list, description="Department slug; repeat for several (any of them).")
+    department: list[str] = Field(default_factory=list, description="Department slug; repeat for several (any of "
+                                                                   "them, or all of them with department_match=all). "
+                                                                   "A body that took over from others (国家金融监督管理总局) "
+                                                                   "also finds the measures they guided.")
+    department_match: Literal["any", "all"] | None = Field(
+        None, description="With several departments: any (the default): guided by any of them; all: guided by "
+                          "all of them.")
     scope: str | None = Field(None, json_schema_extra={"enum": ["nationwide", "programme", "region"]})
     region: str | None = Field(None, description="Region slug: its tasks, and measures rolled out in its "
                                                  "programme's areas.")

@@ -20,6 +20,11 @@ SCRIPTS = {  # value: (label, OpenCC config, HTML lang)
     "tw": ("台灣", "s2twp", "zh-Hant-TW"),
     "hk": ("香港", "s2hk", "zh-Hant-HK"),
 }
+# Official titles and names (document titles, 文号, department, region, place and category names,
+# measure titles) get the reading's characters but never its regional vocabulary: 台灣 would turn
+# 第二批支持创新… into 支援 and 国家知识产权局 into 智慧財產權局, names no office uses.
+# s2tw is s2twp's character table without its phrases; s2hk has no phrase table of its own.
+NAME_CONFIGS = {"tw": "s2tw"}
 DEFAULT = "orig"
 COOKIE = "script"
 
@@ -28,16 +33,19 @@ current = contextvars.ContextVar("reading_script", default=DEFAULT)
 
 @functools.lru_cache(maxsize=8192)
 def _convert(config, text):
-    if config in ("s2t", "s2twp", "s2hk"):
+    if config in ("s2t", "s2tw", "s2twp", "s2hk"):
         # OpenCC's s2* tables expect Simplified input: read Traditional sources through t2s first,
         # or their own characters could be "converted" a second time.
         text = _converter("t2s").convert(text)
     return _converter(config).convert(text)
 
 
-def convert(value, script=None):
-    """``value`` in the reading script (or ``script``); markup and safety are kept."""
-    config = SCRIPTS.get(script or current.get(), SCRIPTS[DEFAULT])[1]
+def convert(value, script=None, name=False):
+    """``value`` in the reading script (or ``script``); markup and safety are kept. ``name``:
+    ``value`` is an official title or name, converted in its characters only (NAME_CONFIGS)."""
+    script = script or current.get()
+    script = script if script in SCRIPTS else DEFAULT
+    config = (name and NAME_CONFIGS.get(script)) or SCRIPTS[script][1]
     if config is None or not value:
         return value
     converted = _convert(config, str(value))

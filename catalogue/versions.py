@@ -37,3 +37,10 @@ class Versioned:
                 self._kept = (version, self.build())
             return self._kept[1]
 
+
+    def last(self):
+        """The value built last, without asking the database whether it is current (None before
+        the first build): a free first look, for a caller that confirms with ``get()`` before
+        relying on what it finds."""
+        kept = self._kept
+        return kept[1] if kept is not None else None

@@ -1,6 +1,7 @@
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -52,6 +53,14 @@ def healthz(request):
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
     return json_response({"status": "ok", "database": "ok"})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static file (its
+    hashed name in production)."""
+    response = redirect(static("favicon.ico"))
+    response["Cache-Control"] = "max-age=86400"
+    return response
 
 
 def ping(request):

@@ -8,7 +8,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from catalogue import pagination
-from catalogue.i18n import localized
 from catalogue.search import backend_for
 from measures import search
 from measures.models import Measure
@@ -161,18 +160,17 @@ def applies_to(place, listed=GROUP_PAGE):
             areas = [m for m in applying if m.region.programme_id == programme.pk]
             groups.append(new_group(
                 "programme", _("在%(programme)s区域推广的举措") % {"programme": programme.name},
-                "；".join(_("%(why)s依据：%(basis)s") % {"why": m.explanation, "basis": localized(m.membership, "basis")}
-                         for m in areas),
+                "；".join(_("%(why)s依据：%(basis)s") % {"why": m.explanation, "basis": m.basis} for m in areas),
                 scoped, match, list_params={"region": match.region.slug, "scope": "programme"},
             ))
     for match in applying:
         tasks = base.filter(region=match.region)
         kind = "region" if match.coverage == "whole" else "partial"
-        caveat = _("（待核实）") if match.membership.to_confirm else ""
+        caveat = _("（待核实）") if match.to_confirm else ""
         groups.append(new_group(
             kind, _("%(programme)s：%(region)s的任务") % {"programme": match.region.programme.name,
                                                        "region": match.region.name},
-            _("%(why)s依据：%(basis)s") % {"why": match.explanation + caveat, "basis": localized(match.membership, "basis")},
+            _("%(why)s依据：%(basis)s") % {"why": match.explanation + caveat, "basis": match.basis},
             tasks, match, list_params={"region": match.region.slug, "scope": "region"},
         ))
     for match in matches:
@@ -188,3 +186,133 @@ def applies_to(place, listed=GROUP_PAGE):
     # A group with nothing in it says nothing (except nationwide, which says "only these").
     groups = [g for g in groups if g.keys or g.kind == "nationwide"]
     return Applicability(place, matches, groups)
+
+
+PLACE_PAGE_LISTED = 20  # measures the place page shows per group; a link lists the rest
+# The place page's order: what is specific to the place first, the nationwide measures last.
+BRIEFING_ORDER = {"region": 0, "partial": 1, "programme": 2, "mention": 3, "unsettled": 4, "nationwide": 5}
+
+
+@dataclass
+class Section:
+    """A group as the place page shows it: each measure in one section only, the count of what
+    no other section shows."""
+
+    group: MeasureGroup
+    label: str      # its name in the summary line: 全国, 杭甬溫, 原文点名
+    keys: list      # the listed measures it shows
+    count: int
+    count_is_exact: bool
+    measures: list = None
+
+    @property
+    def anchor(self):
+        return f"g-{self.group.kind}-{self.group.region_match.region.slug}" if self.group.region_match else f"g-{self.group.kind}"
+
+    @property
+    def more(self):
+        return self.count > len(self.keys) or not self.count_is_exact
+
+
+@dataclass
+class PlaceSections:
+    sections: list     # the groups that apply, most specific first, the nationwide one last
+    unsettled: list    # the groups whose application the sources leave open
+    also: dict         # key → the reasons of the other groups it is in
+
+    @property
+    def total(self):
+        return sum(s.count for s in self.sections)
+
+    @property
+    def total_is_exact(self):
+        return all(s.count_is_exact for s in self.sections)
+
+    @property
+    def specific(self):
+        return [s for s in self.sections if s.group.kind != "nationwide"]
+
+    @property
+    def nationwide(self):
+        return next((s for s in self.sections if s.group.kind == "nationwide"), None)
+
+
+def _summary_label(group):
+    if group.kind == "nationwide":
+        return _("全国")
+    if group.kind == "mention":
+        return _("原文点名")
+    if group.kind == "programme":
+        return group.region_match.region.programme.name
+    if group.kind == "partial":
+        return _("%(region)s（部分地区）") % {"region": group.region_match.region.name}
+    return group.region_match.region.name
+
+
+def _scope_rows(group):
+    """(key, scope, region, programme) of a group's listed measures: from the loaded instances, or
+    read (one query) when only the count is wanted."""
+    if group.measures is not None:
+        return [(m.pk, m.scope, m.region_id, m.scope_programme_id) for m in group.measures]
+    return list(Measure.objects.filter(pk__in=group.keys).values_list("pk", "scope", "region_id", "scope_programme_id"))
+
+
+def _structural_group(groups, scope, region_id, programme_id):
+    """The group a measure is in by its own scope, among ``groups``."""
+    for group in groups:
+        match = group.region_match
+        if region_id and group.kind in ("region", "partial") and match.region.pk == region_id:
+            return group
+        if programme_id and scope == "programme" and group.kind in ("programme", "unsettled") \
+                and match.region.programme_id == programme_id:
+            return group
+        if scope == "nationwide" and group.kind == "nationwide":
+            return group
+    return None
+
+
+def place_sections(applicability):
+    """The place page's sections: every measure once, with all its reasons.
+
+    Groups by scope (nationwide, a programme's areas, a region's tasks) never share a measure;
+    only a measure naming the place is in two. It is shown with its region or programme (which
+    says more about the place), or else among the measures naming the place, and counted once."""
+    groups = applicability.groups
+    keys = {g.kind if g.kind in ("nationwide", "mention") else id(g): list(g.keys) for g in groups}
+    counts = {id(g): g.count for g in groups}
+    also = {}
+    mention = next((g for g in groups if g.kind == "mention"), None)
+    if mention is not None:
+        for pk, scope, region_id, programme_id in _scope_rows(mention):
+            home = _structural_group(groups, scope, region_id, programme_id)
+            if home is None:
+                continue
+            home_key = home.kind if home.kind == "nationwide" else id(home)
+            if home.kind in ("region", "partial", "programme") and pk in keys[home_key]:
+                keys["mention"].remove(pk)
+                counts[id(mention)] -= 1
+                also[pk] = [mention.reason]
+            else:
+                if pk in keys[home_key]:
+                    keys[home_key].remove(pk)
+                counts[id(home)] -= 1
+                also[pk] = [home.reason]
+    sections, unsettled = [], []
+    for group in sorted(groups, key=lambda g: BRIEFING_ORDER[g.kind]):
+        shown = keys[group.kind if group.kind in ("nationwide", "mention") else id(group)]
+        section = Section(group, _summary_label(group), shown, counts[id(group)], group.count_is_exact)
+        if group.measures is not None:
+            listed = {m.pk: m for m in group.measures}
+            section.measures = [listed[pk] for pk in shown if pk in listed]
+            for measure in section.measures:
+                measure.also_because = also.get(measure.pk, [])
+        if not shown and section.count <= 0 and group.kind != "nationwide":
+            continue  # every measure of it is shown with a more telling reason
+        (unsettled if group.kind == "unsettled" else sections).append(section)
+    return PlaceSections(sections, unsettled, also)
+
+
+def place_total(place):
+    """How many measures the place page lists for ``place`` (each once), and whether that is exact."""
+    brief = place_sections(applies_to(place, listed=PLACE_PAGE_LISTED))
+    return brief.total, brief.total_is_exact

@@ -4,14 +4,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from catalogue.ratelimit import rate_limited, retry_after, too_many_requests
-from catalogue.shortcuts import Invalid, get_object_or_404
+from catalogue.shortcuts import Invalid, NotFound, get_object_or_404
+from measures import briefings
+from measures import overview
 from measures.models import Measure
 from pilots import maps
 from pilots.models import Place, Programme, Region
-from pilots.places import find_place, namesakes
+from pilots.places import find_place, namesakes, region_matches
 
+from . import briefings as place_briefings
 from . import compare, exports, themes
-from .selectors import applies_to, load_measures
+from .selectors import PLACE_PAGE_LISTED, applies_to, load_measures, place_sections
 
 MAX_PLACE_LENGTH = 50
 
@@ -33,28 +36,35 @@ def programme_detail(request, slug):
     })
 
 
-def map_context(regions):
-    return {"layers": maps.region_layers(regions), "dots": maps.background(),
+def map_context(regions, region_names=True):
+    layers = maps.region_layers(regions)
+    return {"layers": layers, "dots": maps.background(), "labels": maps.labels(layers, region_names),
             "map_width": maps.WIDTH, "map_height": maps.HEIGHT}
 
 
 def pilots_map(request):
     programmes = Programme.objects.prefetch_related("regions")
     regions = [r for p in programmes for r in p.regions.all()]
-    return render(request, "lookup/map.html", {"programmes": programmes, **map_context(regions)})
+    context = map_context(regions)
+    # The list beside the map names the same places, so the map is never the only way to them.
+    places = {layer.region.pk: maps.layer_places(layer) for layer in context["layers"]}
+    for region in regions:
+        region.map_places = places.get(region.pk, [])
+    return render(request, "lookup/map.html", {"programmes": programmes, **context})
 
 
 def region_detail(request, slug):
     region = get_object_or_404(Region.objects.select_related("programme"), _("没有这个试点地区。"), slug=slug)
     memberships = region.memberships.select_related("place__parent__parent")
     return render(request, "lookup/region_detail.html", {
-        **map_context([region]),
+        **map_context([region], region_names=False),
         "region": region,
         "memberships": [m for m in memberships if m.kind == "member"],
         "unsettled": [m for m in memberships if m.kind == "unsettled"],
         "tasks": region.tasks.with_related().in_source_order(),
         "programme_measures": Measure.objects.filter(scope_programme=region.programme_id)
         .with_related().in_source_order(),
+        "kinds_chart": overview.region_by_kind(region),
     })
 
 
@@ -84,6 +94,8 @@ def place_lookup(request):
     if result.found:
         return redirect(result.found.get_absolute_url())
     if result.places:
+        for place in result.places:  # which pilot regions tell the namesakes apart (a few places)
+            place.pilot_regions = region_matches(place)
         return render(request, "lookup/place_lookup.html", {"text": text, "candidates": result.places})
     wait = retry_after(request, "place_guess")
     if wait is not None:
@@ -91,9 +103,6 @@ def place_lookup(request):
     return render(request, "lookup/place_lookup.html", {
         "text": text, "suggestions": result.suggestions, "unknown": True,
     }, status=404)
-
-
-PLACE_PAGE_LISTED = 20  # measures the place page shows per group; a link lists the rest
 
 
 def place_detail(request, code):
@@ -104,6 +113,7 @@ def place_detail(request, code):
         "place": place,
         "namesakes": namesakes(place),
         "applicability": applicability,
+        "sections": place_sections(applicability),
         "children": place.children.all()[:200],
     })
 
@@ -187,3 +197,14 @@ def theme_matrix(request):
     return render(request, "lookup/theme.html", {
         **context, "query": parsed, "rows": rows, "with_tasks": sum(1 for row in rows if row.tasks),
     })
+
+
+# --- a place's briefing ------------------------------------------------------------------------
+
+@rate_limited("export")
+def place_briefing(request, code, fmt):
+    """What applies to a place, as a briefing to read or print (PDF, Word)."""
+    if fmt not in briefings.FORMATS:
+        raise NotFound(_("没有这种简报格式。"))
+    place = get_object_or_404(Place.objects.with_parents(), _("没有这个地方。"), code=code)
+    return briefings.FORMATS[fmt](request, place_briefings.for_place(request, place))

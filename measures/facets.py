@@ -26,7 +26,7 @@ from catalogue.search import backend_for
 from pilots.models import Region
 
 from . import search
-from .filters import MeasureFilterSet
+from .filters import MeasureFilterSet, lineages
 from .models import Category, Department, Document, Measure, Scope
 from .validity import Status, status_expression, today
 
@@ -47,7 +47,7 @@ FACET_LIMIT = 25
 # brings the counts back.
 FACET_COUNT_LIMIT = 10_000
 # What facet counts depend on; the page and the sort do not change them.
-FACET_PARAMS = ("q", *FACETS)
+FACET_PARAMS = ("q", *FACETS, "department_match")
 # A backstop only: a cached count is dropped as soon as the catalogue changes (see below).
 FACET_CACHE_SECONDS = 600
 
@@ -59,6 +59,7 @@ class FacetValue:
     count: int | None  # None: not counted (see FACET_COUNT_LIMIT)
     selected: bool
     group: str = ""
+    predecessors: tuple = ()  # a department's: the bodies it took over from, whose measures it finds
 
 
 @dataclass
@@ -233,7 +234,11 @@ def facet_counts(data, queryset, matches=None):
         unlisted = 0  # values not even read (below)
         # (key counted by, value in the URL, label, group) for every option
         if name == "department":
-            options = [(d.pk, d.slug, d.name, "") for d in Department.objects.all()]
+            departments = list(Department.objects.all())
+            lineage = lineages(departments)
+            if counts is not None:
+                counts = _with_predecessors(counts, lineage)
+            options = [(d.pk, d.slug, d.name, "") for d in departments]
         elif name == "region":
             if counts is not None:
                 counts = {r.pk: counts["region_tasks"].get(r.pk, 0) + counts["programme"].get(r.programme_id, 0)
@@ -266,6 +271,10 @@ def facet_counts(data, queryset, matches=None):
                 for key, value, text, group in options
                 if counts.get(key, 0) or value in selected
             ]
+        if name == "department":
+            by_slug = {d.slug: d.pk for d in departments}
+            for v in values:
+                v.predecessors = tuple(p.name for p in lineage.get(by_slug[v.value], ()))
         values, not_listed = _shortlist(values)
         facets.append(Facet(name, label, values, not_listed + unlisted, multiple=name in ("department", "status"),
                             counted=counts is not None))
@@ -276,6 +285,16 @@ def facet_counts(data, queryset, matches=None):
     else:
         total = FACET_COUNT_LIMIT + 1 if own["grouped"] is None else own["grouped"]["total"]
     return facets, total
+
+
+def _with_predecessors(counts, lineage):
+    """Counts per department, a successor's with its predecessors' added: choosing it finds their
+    measures too (filters.DepartmentsField). Added rather than counted apart: a source names a body
+    as it stood when it was issued, so no measure is guided by both a body and its successor."""
+    added = dict(counts)
+    for pk, bodies in lineage.items():
+        added[pk] = counts.get(pk, 0) + sum(counts.get(body.pk, 0) for body in bodies)
+    return added
 
 
 def _status_counts(per_document, statuses):

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
@@ -74,6 +75,9 @@ class Document(models.Model):
     in_force_basis = models.TextField(
         blank=True, help_text="For a dated document without a term: the public source saying it is in force, in Chinese.")
     in_force_basis_en = models.TextField(blank=True, help_text="The same, in English, for the English interface.")
+    # When the catalogue received it (the feeds and "what's new"); a default rather than
+    # auto_now_add so that bulk_create and COPY loads fill it, and fixtures need not carry it.
+    added_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     objects = DocumentManager()
     history = HistoricalRecords()
@@ -344,6 +348,8 @@ class Measure(models.Model):
     # first page; ordering by this column reads the index and stops after a page. Kept by
     # signals (a measure's save, a document's position change) and by bulk loaders.
     source_order = models.BigIntegerField(default=0, editable=False, db_index=True)
+    # When the catalogue received it (see Document.added_at).
+    added_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     objects = MeasureManager()
     history = HistoricalRecords(excluded_fields=list(DERIVED_COLUMNS), m2m_fields=[departments])

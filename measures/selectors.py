@@ -1,14 +1,21 @@
 """Reads that pages, exports and the API share: the list's filtered and ordered measures, and the
 gaps a source declares but does not fill."""
+import datetime
+import zoneinfo
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from catalogue.pagination import COUNT_CAP, capped_count
 
 from . import search
 from .filters import MeasureFilterSet
-from .models import Category, Measure
+from .models import Category, Document, Measure, Scope
+from .validity import Status
 
 # Above this many matches a search is not ranked: ordering every match by relevance costs more
 # than the page, and when thousands of measures contain a word, they all contain it. The list
@@ -116,3 +123,84 @@ def gaps_between(gaps, document_id, after, before):
     return [g for g in gaps if g.category.document_id == document_id and low < g.first and g.last < high]
 
 
+
+
+# --- what an export or a briefing says about itself ------------------------------------------
+
+@dataclass(frozen=True)
+class DataVersion:
+    """Which state of the catalogue a file or a printout was made from: the last time a measure
+    or a document was added, edited or deleted (their edit history: a deletion leaves a record
+    too), and how many of each there were. Two files with the same version hold the same data."""
+
+    changed_at: object  # an aware datetime, or None when nothing has been recorded yet
+    measures: int
+    documents: int
+
+    @property
+    def label(self):
+        counts = _("%(measures)s 项举措，%(documents)s 份文件") % {
+            "measures": self.measures, "documents": self.documents}
+        if self.changed_at is None:
+            return counts
+        when = timezone.localtime(self.changed_at, EXPORT_ZONE).strftime("%Y-%m-%d %H:%M:%S")
+        return _("%(when)s 更新（%(counts)s）") % {"when": when, "counts": counts}
+
+
+def data_version():
+    """The catalogue's ``DataVersion``, read in one query (the pages' print header shows it)."""
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in
+              (Measure.history.model, Document.history.model, Measure, Document)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(history_date) FROM {tables[0]}), (SELECT MAX(history_date) FROM {tables[1]}), "
+            f"(SELECT COUNT(*) FROM {tables[2]}), (SELECT COUNT(*) FROM {tables[3]})")
+        measures_changed, documents_changed, measures, documents = cursor.fetchone()
+    changed = []
+    for value in (measures_changed, documents_changed):
+        if isinstance(value, str):  # SQLite hands back a subquery's date as text, in UTC
+            value = parse_datetime(value)
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        if value is not None:
+            changed.append(value)
+    return DataVersion(max(changed) if changed else None, measures, documents)
+
+
+EXPORT_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")  # the catalogue's dates are Beijing's
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    kind: str    # the filter's label: 指导部门
+    label: str   # the value, as a reader knows it: 科学技术部
+    short: str   # as short as it is still clear, for a file name: the 文号 rather than the title
+    ascii: str   # the value as given in the URL when it is plain ASCII (a slug), else ""
+
+
+def active_filters(filterset):
+    """The filters a valid ``filterset`` applies, in the list's order, with readable labels (the
+    list's chips, the exports' file names and notes, the briefings' headers)."""
+    data = filterset.form.cleaned_data
+    found = []
+
+    def add(name, label, short=None, raw=""):
+        raw = raw if raw.isascii() and raw.replace("-", "").replace("_", "").isalnum() else ""
+        found.append(ActiveFilter(str(filterset.filters[name].label), str(label), str(short or label), raw))
+
+    if data.get("q") is not None and data["q"].text:
+        add("q", data["q"].text, raw=data["q"].text)
+    if data.get("document"):
+        document = data["document"]
+        add("document", document.title, document.number or document.title, document.slug)
+    if data.get("category"):
+        add("category", data["category"].name, raw=data["category"].slug)
+    if data.get("region"):
+        add("region", data["region"].name, raw=data["region"].slug)
+    for department in data.get("department") or []:
+        add("department", department.name, raw=department.slug)
+    if data.get("scope"):
+        add("scope", dict(Scope.choices)[data["scope"]], raw=data["scope"])
+    for code in data.get("status") or []:
+        add("status", Status(code).label, raw=code)
+    return found

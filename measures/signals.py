@@ -60,3 +60,14 @@ def rebuild_after_vocabulary_change(sender, raw=False, **kwargs):
     if not raw:
         search.touch_index_state()
         tasks.rebuild_search_index.enqueue()
+
+
+@receiver(pre_save, sender=Document)
+@receiver(pre_save, sender=Measure)
+def keep_added_at(sender, instance, raw=False, **kwargs):
+    # A fixture reload (raw) updates rows it finds by natural key: they keep the date they were
+    # first added, instead of the default the deserialized instance was given.
+    if raw and instance.pk is not None:
+        stored = sender.objects.filter(pk=instance.pk).values_list("added_at", flat=True).first()
+        if stored is not None:
+            instance.added_at = stored

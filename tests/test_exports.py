@@ -33,6 +33,14 @@ def csv_rows(response):
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
 
 
+def key_of(link):
+    """The measure a row is about, from its address (the files carry no database key)."""
+    return int(str(link).rstrip("/").rsplit("/", 1)[1])
+
+
+TITLE, TEXT, LINK = 1, 9, 10  # columns
+
+
 def xlsx_sheet(response):
     return load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
 
@@ -63,7 +71,7 @@ def test_formulas_are_defused_in_csv_and_written_as_text_in_xlsx(client):
     rows = csv_rows(client.get("/measures/export.csv", {"document": document.slug}))[1:]
     assert len(rows) == len(measures)
     for row in rows:
-        for cell, value in zip(row[2:4], written[int(row[0])], strict=True):
+        for cell, value in zip([row[TITLE], row[TEXT]], written[key_of(row[LINK])], strict=True):
             assert cell == ("'" + value if value in RISKY else value), (cell, value)
 
     sheet = xlsx_sheet(client.get("/measures/export.xlsx", {"document": document.slug}))
@@ -71,8 +79,8 @@ def test_formulas_are_defused_in_csv_and_written_as_text_in_xlsx(client):
     assert len(table) == len(measures)
     seen = set()
     for row in table:
-        assert row[0].data_type == "n"  # the key stays a number
-        for cell, value in zip(row[2:4], written[row[0].value], strict=True):
+        assert row[LINK].hyperlink.target == row[LINK].value  # a link, not a formula
+        for cell, value in zip([row[TITLE], row[TEXT]], written[key_of(row[LINK].value)], strict=True):
             if value == "_x0041_ as written":
                 continue  # a spreadsheet's escape; openpyxl does not read it back (Excel does)
             assert cell.data_type == "s" and cell.value == value, (cell.value, value)
@@ -92,9 +100,9 @@ def test_the_workbook_holds_no_formula_and_the_script_applies(client):
     sheet = xlsx_sheet(client.get("/measures/export.xlsx", {"q": "三合一", "script": "hant"}))
     assert sheet.title == "举措"
     row = list(sheet.iter_rows(min_row=2, max_row=2))[0]
-    assert row[2].value == "知識產權民事、刑事、行政案件“三合一”審判"
-    assert row[3].data_type == "s" and row[3].value.startswith("=HYPERLINK")
-    assert all(c.data_type in ("s", "n") for r in sheet.iter_rows() for c in r if c.value is not None)
+    assert row[TITLE].value == "知識產權民事、刑事、行政案件“三合一”審判"
+    assert row[TEXT].data_type == "s" and row[TEXT].value.startswith("=HYPERLINK")
+    assert all(c.data_type in ("s", "n", "d") for r in sheet.iter_rows() for c in r if c.value is not None)
 
 
 # --- responses ---------------------------------------------------------------------------------
@@ -104,13 +112,13 @@ def test_file_names_types_and_no_cap_header_under_the_cap(client):
     response = client.get("/measures/export.csv", {"region": "hang-yong-wen"})
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="measures.csv"'
+    assert response["Content-Disposition"].startswith('attachment; filename="measures_hang-yong-wen_')
     assert not response.has_header("X-Export-Truncated")
     assert len(csv_rows(response)) == 4
     response = client.get("/measures/export.xlsx", {"region": "hang-yong-wen"})
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == XLSX
-    assert response["Content-Disposition"] == 'attachment; filename="measures.xlsx"'
+    assert response["Content-Disposition"].startswith('attachment; filename="measures_hang-yong-wen_')
     assert not response.has_header("X-Export-Truncated")
     assert xlsx_sheet(response).max_row == 4
 
@@ -135,9 +143,9 @@ def test_batches_keep_the_lists_order(client, monkeypatch, params):
     monkeypatch.setattr(exports, "BATCH_SIZE", 7)
     expected = list(filtered_measures(params).queryset.values_list("pk", flat=True))
     assert len(expected) > 7
-    assert [int(r[0]) for r in csv_rows(client.get("/measures/export.csv", params))[1:]] == expected
+    assert [key_of(r[LINK]) for r in csv_rows(client.get("/measures/export.csv", params))[1:]] == expected
     sheet = xlsx_sheet(client.get("/measures/export.xlsx", params))
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == expected
+    assert [key_of(row[LINK]) for row in sheet.iter_rows(min_row=2, values_only=True)] == expected
 
 
 @pytest.mark.django_db
@@ -148,14 +156,14 @@ def test_past_the_cap_the_file_and_a_header_say_where_it_stops(client, settings)
     response = client.get("/measures/export.csv")
     assert response["X-Export-Truncated"] == f"5 of {total}"
     rows = csv_rows(response)
-    assert len(rows) == 1 + 5 + 1 and [int(r[0]) for r in rows[1:6]] == first
+    assert len(rows) == 1 + 5 + 1 and [key_of(r[LINK]) for r in rows[1:6]] == first
     assert len(rows[-1]) == 1 and f"共 {total} 项" in rows[-1][0] and "前 5 项" in rows[-1][0]
 
     response = client.get("/measures/export.xlsx", {"lang": "en"})
     assert response["X-Export-Truncated"] == f"5 of {total}"
     table = list(xlsx_sheet(response).iter_rows(values_only=True))
-    assert len(table) == 1 + 5 + 1 and [r[0] for r in table[1:6]] == first
-    assert table[0][2] == "Title"
+    assert len(table) == 1 + 5 + 1 and [key_of(r[LINK]) for r in table[1:6]] == first
+    assert table[0][TITLE] == "Title"
     note = table[-1][0]
     assert str(total) in note and "first 5" in note and all(v is None for v in table[-1][1:])
 
@@ -306,7 +314,7 @@ def check_export(server, fmt, script, keys, cap, idle):
     capped = len(keys) > cap
     assert len(rows) == 1 + shown + capped, (label, len(rows), shown)
     data = rows[1:1 + shown]
-    assert [int(r[0]) for r in data] == keys[:shown], label  # every row, in order: nothing cut
+    assert [key_of(r[LINK]) for r in data] == keys[:shown], label  # every row, in order: nothing cut
     assert str(data[-1][10]).endswith(f"/measures/{keys[shown - 1]}/"), label
     if capped:
         assert headers.get("X-Export-Truncated") == f"{shown} of {len(keys)}", label
@@ -360,3 +368,135 @@ def test_a_capped_export_says_so_in_the_file_and_a_header(large_catalogue, tmp_p
         idle = warm_up(server, small)
         for fmt in ("csv", "xlsx"):
             check_export(server, fmt, "orig", keys, cap, idle)
+
+
+# --- what the files say about themselves: names, columns, format, notes ----------------------
+
+COLUMN_NAMES = ["序号", "标题", "文号", "发文日期", "类别", "指导部门", "推广范围", "地区", "效力", "正文", "链接", "引用"]
+
+
+def beijing_today():
+    import datetime
+    import zoneinfo
+
+    return datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+
+
+def names_of(response):
+    """(the UTF-8 name of filename*, the ASCII fallback) of a Content-Disposition."""
+    import re
+    from urllib.parse import unquote
+
+    header = response["Content-Disposition"]
+    plain = re.search(r'filename="([^"]+)"', header).group(1)
+    encoded = re.search(r"filename\*=UTF-8''(\S+)$", header).group(1)
+    assert plain.isascii() and header.startswith("attachment;")
+    return unquote(encoded), plain
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("params, name, plain", [
+    ({}, "举措_{day}", "measures_{day}"),
+    ({"department": "most", "scope": "nationwide"}, "举措_科技部_全国_{day}", "measures_most_nationwide_{day}"),
+    ({"document": "guohan-2025-86", "status": "in_force"}, "举措_國函〔2025〕86號_有效_{day}",
+     "measures_guohan-2025-86_in_force_{day}"),
+    ({"q": "知识产权 质押"}, "举措_知识产权-质押_{day}", "measures_{day}"),
+    ({"region": "hang-yong-wen", "lang": "en"}, "Measures_杭甬溫_{day}", "measures_hang-yong-wen_{day}"),
+])
+def test_file_names_say_what_the_file_holds_and_the_day_in_beijing(client, fmt, params, name, plain):
+    response = client.get(f"/measures/export.{fmt}", params)
+    assert response.status_code == 200
+    day = beijing_today()
+    assert names_of(response) == (f"{name.format(day=day)}.{fmt}", f"{plain.format(day=day)}.{fmt}")
+
+
+@pytest.mark.django_db
+def test_csv_and_xlsx_have_the_same_columns_and_no_database_key(client):
+    rows = csv_rows(client.get("/measures/export.csv"))
+    sheet = xlsx_sheet(client.get("/measures/export.xlsx"))
+    assert rows[0] == COLUMN_NAMES
+    assert [c.value for c in sheet[1]] == COLUMN_NAMES
+    keys = set(Measure.objects.values_list("pk", flat=True))
+    measure = Measure.objects.select_related("document", "region").get(number=11)
+    row = next(r for r in rows[1:] if key_of(r[LINK]) == measure.pk)
+    assert row == [
+        "11", measure.title, measure.document.number, "", measure.category.name,
+        "、".join(d.name for d in measure.ordered_departments), measure.scope_label,
+        "、".join(r.name for r in measure.scope_regions), "效力未说明", measure.text,
+        f"http://testserver/measures/{measure.pk}/", measure.citation,
+    ]
+    # No column is the database key (the number is the source's, where there is one).
+    numbers = [r[0] for r in rows[1:]]
+    assert set(numbers) - {""} <= {str(n) for n in Measure.objects.values_list("number", flat=True) if n}
+    assert len(keys) == len(rows) - 1
+
+
+@pytest.mark.django_db
+def test_a_regions_task_keeps_its_title_verbatim_and_names_its_region(client):
+    task = Measure.objects.select_related("region", "document").filter(region__slug="hang-yong-wen").first()
+    rows = csv_rows(client.get("/measures/export.csv", {"region": "hang-yong-wen", "scope": "region"}))
+    row = next(r for r in rows[1:] if key_of(r[LINK]) == task.pk)
+    assert row[TITLE] == task.title and row[7] == task.region.name
+    assert row[11] == task.citation and task.region.name in row[11]
+    assert row[2] == task.document.number and row[3] == task.document.date.isoformat()
+
+
+@pytest.mark.django_db
+def test_the_workbook_is_formatted_for_reading(client):
+    from openpyxl import load_workbook
+
+    response = client.get("/measures/export.xlsx", {"document": "guohan-2025-86"})
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook.worksheets[0]
+    count = Measure.objects.filter(document__slug="guohan-2025-86").count()
+    assert workbook.sheetnames == ["举措", "说明"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:L{count + 1}"
+    assert all(cell.font.b for cell in sheet[1]) and not sheet["B2"].font.b
+    assert sheet.column_dimensions["J"].width >= 60 and sheet.column_dimensions["A"].width <= 8
+    assert sheet.column_dimensions["B"].width >= 30
+    assert sheet["J2"].alignment.wrap_text and sheet["B2"].alignment.wrap_text
+    assert sheet["D2"].is_date and sheet["D2"].number_format == "yyyy-mm-dd"
+    for row in sheet.iter_rows(min_row=2):
+        link = row[LINK]
+        assert link.hyperlink is not None and link.hyperlink.target == link.value
+        assert link.value.startswith("http://testserver/measures/")
+    assert sheet.max_row == count + 1
+
+
+@pytest.mark.django_db
+def test_the_notes_sheet_states_filters_time_version_and_sources(client):
+    from measures.models import Document
+
+    response = client.get("/measures/export.xlsx", {"department": "most", "scope": "programme"})
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    notes = {row[0]: row[1:] for row in workbook["说明"].iter_rows(values_only=True) if row[0]}
+    assert notes["筛选条件：指导部门"][0] == "科技部"
+    assert notes["筛选条件：推广范围"][0] == "试验区域"
+    assert notes["导出时间"][0].startswith(beijing_today())
+    assert "45 项举措，2 份文件" in notes["数据版本"][0]
+    written = workbook["举措"].max_row - 1
+    assert notes["举措数"][0] == str(written)
+    assert notes["来源文件"][:4] == ("标题", "文号", "发文日期", "链接")
+    sources = [row for row in workbook["说明"].iter_rows(values_only=True) if row[0] is None and row[1]]
+    document = Document.objects.get(slug="innovation-reform-list-2")
+    assert sources == [(None, document.title, None, None, f"http://testserver/documents/{document.slug}/")]
+    # Unfiltered: says so.
+    response = client.get("/measures/export.xlsx")
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    notes = {row[0]: row[1] for row in workbook["说明"].iter_rows(values_only=True) if row[0]}
+    assert notes["筛选条件"] == "无（全部举措）"
+
+
+@pytest.mark.django_db
+def test_the_data_version_moves_when_a_measure_is_edited():
+    from measures.selectors import data_version
+
+    before = data_version()
+    assert (before.measures, before.documents) == (45, 2)
+    measure = Measure.objects.first()
+    measure.text += "。"
+    measure.save()
+    after = data_version()
+    assert after.changed_at is not None and (before.changed_at is None or after.changed_at > before.changed_at)

@@ -126,8 +126,8 @@ def test_csv_export_is_exactly_the_filtered_list_for_excel(client):
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     api = client.get("/api/measures/", {"q": "知识产权质押", "document": "guohan-2025-86", "page": 1}).json()
-    assert rows[0][:3] == ["编号", "序号", "标题"]
-    assert [int(r[0]) for r in rows[1:]] == [r["id"] for r in api["results"]]
+    assert rows[0][:3] == ["序号", "标题", "文号"]  # no database key: the address names the measure
+    assert [int(r[10].rstrip("/").rsplit("/", 1)[1]) for r in rows[1:]] == [r["id"] for r in api["results"]]
     assert all(r[10].startswith("http") for r in rows[1:])
 
 
@@ -142,8 +142,8 @@ def test_xlsx_export(client):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # streamed
     rows = list(sheet.values)
-    assert rows[0][2] == "标题" and len(rows) == 4
-    assert rows[3][2] == "加強知識產權保護運營。"
+    assert rows[0][1] == "标题" and len(rows) == 4
+    assert rows[3][1] == "加強知識產權保護運營。"
 
 
 def test_export_follows_the_reading_script_and_defuses_formulas(client):
@@ -152,8 +152,8 @@ def test_export_follows_the_reading_script_and_defuses_formulas(client):
     measure.save()
     raw = b"".join(client.get("/measures/export.csv", {"q": "三合一", "script": "hant"}).streaming_content)
     row = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1]
-    assert row[2] == "知識產權民事、刑事、行政案件“三合一”審判"
-    assert row[3].startswith("'=HYPERLINK")
+    assert row[1] == "知識產權民事、刑事、行政案件“三合一”審判"
+    assert row[9].startswith("'=HYPERLINK")
 
 
 def test_export_of_bad_filters_is_a_400_and_unknown_format_404(client):

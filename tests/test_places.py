@@ -317,7 +317,8 @@ def test_place_page_groups_measures_by_reason_and_links_them(client):
     for key in ["#6", "#1"]:
         measure = Measure.objects.get(number=int(key[1:]))
         assert f'href="{measure.get_absolute_url()}"' in html
-    assert html.index("全国推广的举措") < html.index("在全面创新改革试验区域推广的举措") < html.index("的任务")
+    # What is specific to the place first, the nationwide measures last (folded)
+    assert html.index("的任务") < html.index("在全面创新改革试验区域推广的举措") < html.index("全国推广的举措")
 
 
 def test_unknown_place_code_is_a_404(client):

@@ -214,7 +214,7 @@ def test_openapi_schema_is_served(client):
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     params = {p["name"] for p in schema["paths"]["/api/measures/"]["get"]["parameters"]}
-    assert params == {"q", "document", "category", "department", "scope", "region", "status", "page"}
+    assert params == {"q", "document", "category", "department", "department_match", "scope", "region", "status", "page"}
 
 
 # --- the list page -------------------------------------------------------------------------

@@ -186,6 +186,8 @@ RATE_LIMITS = {
 
 # Rows an export writes at most; a larger result says in the file where it stops (measures.exports).
 EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "100000"))
+# Measures in one briefing (PDF, Word): a document for people to read; past it, it says so.
+BRIEFING_MAX_MEASURES = int(os.environ.get("BRIEFING_MAX_MEASURES", "500"))
 
 MEASURES_PAGE_SIZE = 20
 API_PAGE_SIZE = 20

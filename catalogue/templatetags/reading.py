@@ -7,9 +7,13 @@ register = template.Library()
 
 
 @register.filter
-def reading(value):
-    """Show a stored text in the reader's chosen script (display only)."""
-    return convert(value)
+def reading(value, kind=None):
+    """Show a stored text in the reader's chosen script (display only). ``reading:"name"`` for an
+    official title or name: its characters follow the script, its words stay as issued (支持 is
+    never 支援, 知识产权局 never 智慧財產權局); body text takes the regional vocabulary too."""
+    if kind not in (None, "name"):
+        raise template.TemplateSyntaxError(f'reading takes no argument or "name", not {kind!r}')
+    return convert(value, name=kind == "name")
 
 
 @register.filter(is_safe=True)
